@@ -1,0 +1,1 @@
+"""Connectors: read export files and land them in DuckDB's raw schema (no Airflow here)."""

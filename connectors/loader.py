@@ -1,0 +1,649 @@
+"""Land canonical export files in DuckDB's `raw` schema: idempotent, atomic per file, strict and streaming.
+
+One file at a time, each in its own transaction:
+
+1. its content hash is looked up in the load manifest (`raw._load_manifest`): a file
+   already loaded with the same content is skipped, and the same content under another
+   name is recorded as a duplicate export and not loaded again;
+2. DuckDB's own reader (`read_csv`, `read_parquet`, or `read_csv` over JSON lines)
+   streams it into a temporary all-text table; a file that cannot be read at all
+   (truncated gzip, binary, missing required columns) is rejected, naming the file;
+3. each value is typed in SQL; timestamps keep their UTC offset, and one without an
+   offset is read in the entity's declared time zone (`<landing>/sources.yml`);
+   customer identifiers are replaced by a keyed hash (HMAC-SHA256) before anything is
+   written; rows that do not type, miss a required value, carry an unknown code or
+   repeat a primary key go to `raw._quarantine` with file, line and reason;
+4. in one transaction the rows of an earlier version of the same file are removed
+   (a corrected re-export replaces its period), rows with the same primary key from
+   other files are replaced (never double-counted), and the good rows are inserted.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import duckdb
+import fsspec
+import yaml
+
+from . import schema
+from .schema import BOOL, DATE, INT, NUM, STR, TIME, TS, Entity
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "raw._load_manifest"
+QUARANTINE = "raw._quarantine"
+SOURCES_FILE = "sources.yml"
+
+_BOOKKEEPING_DDL = (
+    "create schema if not exists raw",
+    f"""create table if not exists {MANIFEST} (
+        file_id varchar primary key,
+        entity varchar not null,
+        path varchar not null,
+        size_bytes bigint,
+        content_hash varchar not null,
+        status varchar not null,
+        rows_loaded bigint,
+        rows_quarantined bigint,
+        message varchar,
+        replaced_by varchar,
+        loaded_at timestamptz not null
+    )""",
+    f"""create table if not exists {QUARANTINE} (
+        file_id varchar not null,
+        entity varchar not null,
+        path varchar not null,
+        line bigint,
+        reason varchar not null,
+        record json,
+        quarantined_at timestamptz not null
+    )""",
+)
+
+_TYPE_LABEL = {
+    INT: "an integer",
+    NUM: "a number",
+    BOOL: "a boolean",
+    DATE: "a date",
+    TIME: "a time",
+}
+_OFFSET_RE = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
+
+
+# What DuckDB raises for a file it cannot read (anything else is a bug and propagates).
+_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+
+
+class RejectedFile(Exception):
+    """The file cannot be loaded at all; the message names the file and the problem."""
+
+
+@dataclass
+class FileResult:
+    entity: str
+    path: str
+    status: str  # loaded | replaced | unchanged | duplicate | rejected
+    rows: int = 0
+    quarantined: int = 0
+    message: str = ""
+
+
+@dataclass
+class LoadReport:
+    files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def rows_by_entity(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.files:
+            out[f.entity] = out.get(f.entity, 0) + f.rows
+        return out
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected"]
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, every canonical table (empty when a source is absent) and bookkeeping."""
+    for ddl in _BOOKKEEPING_DDL:
+        con.execute(ddl)
+    for e in schema.ENTITIES:
+        con.execute(schema.raw_ddl(e))
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _looks_like_identifier(column: str) -> bool:
+    tokens = re.split(r"[^a-z0-9]+", column.lower())
+    return any(t in schema.IDENTIFIER_HINTS for t in tokens)
+
+
+def _hmac_pads(key: str) -> tuple[str, str]:
+    k = key.encode()
+    if len(k) > 64:
+        k = hashlib.sha256(k).digest()
+    k = k.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in k).hex(), bytes(b ^ 0x5C for b in k).hex()
+
+
+def pseudonymise(value: str, key: str) -> str:
+    """The keyed hash used for identifiers, in Python: for tests and for joining outside the warehouse."""
+    import hmac
+
+    return hmac.new(key.encode(), value.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+class Loader:
+    """Loads every canonical file under a landing URL into an open DuckDB connection (the only writer)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        landing: str,
+        pseudonym_key: str,
+        *,
+        entities: Iterable[str] | None = None,
+    ) -> None:
+        self.con = con
+        self.landing = landing.rstrip("/")
+        self.fs, self.root = fsspec.core.url_to_fs(self.landing)
+        self.local = "file" in _protocols(self.fs)
+        if not self.local:
+            # DuckDB reads remote files through the same fsspec filesystem.
+            con.register_filesystem(self.fs)
+        self.entities = set(entities) if entities else None
+        ipad, opad = _hmac_pads(pseudonym_key)
+        # HMAC-SHA256 in SQL, so identifiers are hashed inside DuckDB while streaming and
+        # the raw value is never written; normalised by trim + lower-case first.
+        con.execute(
+            "create or replace temp macro _cx_pseudo(v) as case when nullif(trim(v), '') is null "
+            f"then null else sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || "
+            "encode(lower(trim(v)))))) end"
+        )
+        ensure_raw_schema(con)
+        self.source_settings = self._read_source_settings()
+
+    # -- discovery -------------------------------------------------------------------------
+
+    def _read_source_settings(self) -> dict:
+        path = f"{self.root}/{SOURCES_FILE}"
+        if not self.fs.exists(path):
+            return {}
+        with self.fs.open(path, "r") as fh:
+            try:
+                data = yaml.safe_load(fh) or {}
+            except yaml.YAMLError as exc:
+                raise RejectedFile(f"{self._url(path)}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict):
+            raise RejectedFile(f"{self._url(path)}: expected a mapping of settings")
+        return data
+
+    def time_zone_for(self, entity: str) -> str | None:
+        per = (self.source_settings.get("entities") or {}).get(entity) or {}
+        return per.get("time_zone") or self.source_settings.get("time_zone")
+
+    def _url(self, path: str) -> str:
+        return path if self.local else self.fs.unstrip_protocol(path)
+
+    def discover(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """(entity, path) pairs in load order, and notes about what was skipped."""
+        notes: list[str] = []
+        if not self.fs.exists(self.root):
+            raise RejectedFile(f"landing location {self.landing} does not exist")
+        found: dict[str, list[str]] = {}
+        for path in sorted(self.fs.find(self.root)):
+            rel = PurePosixPath(path).relative_to(PurePosixPath(self.root))
+            if len(rel.parts) < 2 or any(p.startswith((".", "_")) for p in rel.parts):
+                continue
+            folder = rel.parts[0]
+            if folder not in schema.BY_NAME:
+                note = f"{folder}/: not a canonical entity folder, skipped"
+                if note not in notes:
+                    notes.append(note)
+                continue
+            if self.entities is not None and folder not in self.entities:
+                continue
+            found.setdefault(folder, []).append(path)
+        ordered = [(e, p) for e in schema.LOAD_ORDER for p in found.get(e, [])]
+        return ordered, notes
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load_all(self, progress: Callable[[FileResult], None] | None = None) -> LoadReport:
+        files, notes = self.discover()
+        report = LoadReport(notes=notes)
+        for entity_name, path in files:
+            result = self.load_file(entity_name, path)
+            report.files.append(result)
+            if progress:
+                progress(result)
+        return report
+
+    def load_file(self, entity_name: str, path: str) -> FileResult:
+        e = schema.entity(entity_name)
+        url = self._url(path)
+        try:
+            size = self.fs.size(path)
+            digest = self._hash(path)
+        except OSError as exc:
+            return self._reject(e, url, None, None, f"cannot be read: {exc}")
+        file_id = hashlib.sha256(f"{url}\n{digest}".encode()).hexdigest()[:20]
+
+        prior = self.con.execute(f"select status from {MANIFEST} where file_id = ?", [file_id]).fetchone()
+        if prior and prior[0] in ("loaded", "duplicate"):
+            return FileResult(e.name, url, "unchanged", message="already loaded")
+        twin = self.con.execute(
+            f"select path from {MANIFEST} where entity = ? and content_hash = ? "
+            "and status = 'loaded' and path <> ? limit 1",
+            [e.name, digest, url],
+        ).fetchone()
+        if twin:
+            msg = f"same content as {twin[0]}: duplicate export, not loaded again"
+            self._manifest(file_id, e, url, size, digest, "duplicate", 0, 0, msg)
+            return FileResult(e.name, url, "duplicate", message=msg)
+
+        try:
+            self._stage(e, path, url)
+            rows, quarantined, replaced = self._commit(e, url, file_id, size, digest)
+        except RejectedFile as exc:
+            return self._reject(e, url, size, digest, str(exc), file_id)
+        except _UNREADABLE as exc:
+            return self._reject(e, url, size, digest, _first_line(str(exc)), file_id)
+        finally:
+            for t in ("_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans"):
+                self.con.execute(f"drop table if exists {t}")
+        status = "replaced" if replaced else "loaded"
+        msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
+        return FileResult(e.name, url, status, rows, quarantined, msg)
+
+    def _hash(self, path: str) -> str:
+        h = hashlib.sha256()
+        with self.fs.open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest()
+
+    def _reject(self, e, url, size, digest, problem, file_id=None) -> FileResult:
+        msg = f"{url}: rejected, {problem}"
+        if digest is not None:
+            file_id = file_id or hashlib.sha256(f"{url}\n{digest}".encode()).hexdigest()[:20]
+            self._manifest(file_id, e, url, size, digest, "rejected", 0, 0, problem)
+        log.error(msg)
+        return FileResult(e.name, url, "rejected", message=msg)
+
+    def _manifest(self, file_id, e, url, size, digest, status, rows, quarantined, message):
+        self.con.execute(
+            f"insert or replace into {MANIFEST} (file_id, entity, path, size_bytes, content_hash, "
+            "status, rows_loaded, rows_quarantined, message, loaded_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [file_id, e.name, url, size, digest, status, rows, quarantined, message],
+        )
+
+    # -- reading into an all-text staging table ----------------------------------------------
+
+    def _format(self, path: str) -> str:
+        lower = path.lower()
+        for suffix in schema.SUFFIXES:
+            if lower.endswith(suffix):
+                return suffix.split(".")[1]
+        raise RejectedFile(f"unsupported file type (expected one of {', '.join(schema.SUFFIXES)})")
+
+    def _stage(self, e: Entity, path: str, url: str) -> None:
+        fmt = self._format(path)
+        target = path if self.local else url
+        if fmt == "csv":
+            header = self._csv_header(e, path)
+            columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
+            source = (
+                f"read_csv({_sql_str(target)}, header = true, auto_detect = false, "
+                f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+                "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
+            )
+            self.con.execute(
+                f"create temp table _cx_src as select row_number() over () as _ord, * from {source}"
+            )
+        elif fmt == "jsonl":
+            lines = (
+                f"read_csv({_sql_str(target)}, columns = {{'_json': 'VARCHAR'}}, header = false, "
+                "auto_detect = false, delim = chr(31), quote = '', escape = '')"
+            )
+            self.con.execute(
+                f"create temp table _cx_lines as select row_number() over () as _ord, _json from {lines}"
+            )
+            try:
+                # DuckDB evaluates JSON functions before filters: only give them valid objects.
+                self.con.execute(
+                    "create temp table _cx_obj as select _ord, _json is null or trim(_json) = '' "
+                    "as _blank, case when json_valid(_json) and (case when json_valid(_json) then "
+                    "json_type(_json) end) = 'OBJECT' then _json end as _obj from _cx_lines"
+                )
+                keys = [
+                    r[0]
+                    for r in self.con.execute(
+                        "select distinct unnest(json_keys(_obj)) from _cx_obj order by 1"
+                    ).fetchall()
+                ]
+                header = self._check_header(e, keys)
+                cols = ", ".join(
+                    f"json_extract_string(_obj, {_sql_str('$.' + _json_path(k))}) as {_ident(k)}"
+                    for k in header
+                )
+                self.con.execute(
+                    "create temp table _cx_src as select _ord, _blank, _obj is not null as _valid"
+                    f"{', ' + cols if cols else ''} from _cx_obj"
+                )
+            finally:
+                self.con.execute("drop table if exists _cx_lines")
+                self.con.execute("drop table if exists _cx_obj")
+        else:  # parquet
+            described = self.con.execute(
+                f"describe select * from read_parquet({_sql_str(target)})"
+            ).fetchall()
+            header = self._check_header(e, [r[0] for r in described])
+            cols = ", ".join(f"cast({_ident(c)} as varchar) as {_ident(c)}" for c in header)
+            self.con.execute(
+                "create temp table _cx_src as select row_number() over () as _ord, "
+                f"{cols} from read_parquet({_sql_str(target)})"
+            )
+        self._header = header
+        self._fmt = fmt
+
+    def _csv_header(self, e: Entity, path: str) -> list[str]:
+        try:
+            with self.fs.open(path, "rb", compression="infer") as fh:
+                first = fh.readline(1 << 16)
+        except (OSError, EOFError) as exc:
+            raise RejectedFile(f"cannot be read: {exc}") from exc
+        if b"\0" in first:
+            raise RejectedFile("binary content, not a CSV text file")
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RejectedFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        if not text.strip():
+            raise RejectedFile("empty file: no header row")
+        names = next(csv.reader([text.rstrip("\r\n")]))
+        return self._check_header(e, names)
+
+    def _check_header(self, e: Entity, names: list[str]) -> list[str]:
+        names = [n.strip() for n in names]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise RejectedFile(f"header repeats column(s) {', '.join(dupes)}")
+        missing = [c.name for c in e.columns if c.required and c.name not in names]
+        if missing:
+            raise RejectedFile(
+                f"header lacks required column(s) {', '.join(missing)} of {e.name}; "
+                f"found {', '.join(names[:20]) or 'nothing'}"
+            )
+        return names
+
+    # -- typing, checking and committing -----------------------------------------------------
+
+    def _typed_select(self, e: Entity) -> str:
+        present = set(self._header)
+        tz_mode = self.time_zone_for(e.name)
+        exprs: list[str] = []
+        errors: list[str] = []
+        for c in e.columns:
+            raw = f"nullif(src.{_ident(c.name)}, '')" if c.name in present else "null::varchar"
+            typed, err = self._typed(c, raw, tz_mode)
+            exprs.append(f"{typed} as {_ident(c.name)}")
+            errors.extend(err)
+        extras = [n for n in self._header if n not in e.column_names]
+        if extras:
+            parts = []
+            for n in extras:
+                v = f"nullif(src.{_ident(n)}, '')"
+                parts.append(_sql_str(n))
+                parts.append(f"_cx_pseudo({v})" if _looks_like_identifier(n) else v)
+            exprs.append(f"json_object({', '.join(parts)}) as attributes")
+        else:
+            exprs.append("null::json as attributes")
+        if self._fmt == "jsonl":
+            errors.insert(0, "case when not src._valid then 'not a valid JSON object' end")
+        err_list = f"list_filter([{', '.join(errors)}], lambda x: x is not null)" if errors else "[]"
+        join = ""
+        if tz_mode == "site" and "site_id" in e.column_names:
+            join = (
+                "left join (select site_id, coalesce(time_zone, 'UTC') as time_zone "
+                "from raw.sites) as site_tz on site_tz.site_id = src.site_id"
+            )
+        where = "where not src._blank" if self._fmt == "jsonl" else ""
+        return (
+            f"select src._ord, {', '.join(exprs)}, {err_list} as _errors from _cx_src as src {join} {where}"
+        )
+
+    def _typed(self, c: schema.Column, raw: str, tz_mode: str | None) -> tuple[str, list[str]]:
+        label = c.name
+        errors: list[str] = []
+        if c.domain is not None and c.type == STR:
+            typed = f"lower(trim({raw}))"
+        elif c.type == STR:
+            typed = f"_cx_pseudo({raw})" if c.identifier else raw
+        elif c.type == TS:
+            if tz_mode in (None, ""):
+                zone = None
+            elif tz_mode == "site":
+                zone = "coalesce(site_tz.time_zone, 'UTC')"
+            else:
+                zone = _sql_str(tz_mode)
+            with_offset = f"try_cast({raw} as timestamptz)"
+            naive = f"timezone({zone}, try_cast({raw} as timestamp))" if zone else "null"
+            typed = (
+                f"case when {raw} is null then null when regexp_matches({raw}, '{_OFFSET_RE}') "
+                f"then {with_offset} else {naive} end"
+            )
+            if zone is None:
+                errors.append(
+                    f"case when {raw} is not null and not regexp_matches({raw}, '{_OFFSET_RE}') "
+                    f"then '{label}: timestamp has no UTC offset and no time zone is declared "
+                    f"for this entity in {SOURCES_FILE}' end"
+                )
+            errors.append(
+                f"case when {raw} is not null and ({typed}) is null "
+                f"and regexp_matches({raw}, '{_OFFSET_RE}') "
+                f"then '{label}: not a timestamp: ' || left({raw}, 40) end"
+            )
+            if zone is not None:
+                errors.append(
+                    f"case when {raw} is not null and ({typed}) is null "
+                    f"then '{label}: not a timestamp: ' || left({raw}, 40) end"
+                )
+        elif c.type == DATE:
+            # Accept a date, a timestamp (its date part) or a month (YYYY-MM, its first day).
+            typed = (
+                f"try_cast(case when regexp_full_match({raw}, '\\d{{4}}-\\d{{2}}') then {raw} || '-01' "
+                f"when regexp_matches({raw}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]') then left({raw}, 10) "
+                f"else {raw} end as date)"
+            )
+        else:
+            typed = f"try_cast({raw} as {c.type})"
+        if c.type not in (STR, TS):
+            errors.append(
+                f"case when {raw} is not null and ({typed}) is null "
+                f"then '{label}: not {_TYPE_LABEL[c.type]}: ' || left({raw}, 40) end"
+            )
+        if c.required:
+            errors.append(f"case when {raw} is null then '{label}: required value missing' end")
+        if c.domain is not None:
+            allowed = ", ".join(_sql_str(v) for v in c.domain)
+            check = f"lower(trim({raw}))" if c.type == STR else raw
+            shown = "" if c.identifier else f" || ': ' || left({raw}, 40)"
+            errors.append(
+                f"case when {raw} is not null and {check} not in ({allowed}) "
+                f"then '{label}: not one of {', '.join(c.domain)}'{shown} end"
+            )
+        if c.name == "time_zone":
+            errors.append(
+                f"case when {raw} is not null and {raw} not in "
+                f"(select name from pg_timezone_names()) "
+                f"then '{label}: unknown IANA time zone: ' || left({raw}, 40) end"
+            )
+        return typed, errors
+
+    def _commit(self, e: Entity, url: str, file_id: str, size: int, digest: str):
+        con = self.con
+        con.execute(f"create temp table _cx_typed as {self._typed_select(e)}")
+        if e.primary_key:
+            # A primary key repeated inside one file: keep the first row, quarantine the others.
+            pk = ", ".join(_ident(k) for k in e.primary_key)
+            con.execute(
+                "update _cx_typed set _errors = list_append(_errors, 'duplicate primary key "
+                f"({', '.join(e.primary_key)}) of an earlier row in this file') "
+                "where _ord in (select _ord from (select _ord, row_number() over "
+                f"(partition by {pk} order by _ord) as n from _cx_typed "
+                f"where len(_errors) = 0) where n > 1)"
+            )
+        rejects = self._structural_rejects()
+        bad = con.execute(
+            "select t._ord, list_aggregate(t._errors, 'string_agg', '; '), "
+            f"{self._record_expr(e)} from _cx_typed as t join _cx_src as src on src._ord = t._ord "
+            "where len(t._errors) > 0 order by t._ord"
+        ).fetchall()
+        lines = self._physical_lines([b[0] for b in bad], [r[0] for r in rejects], url)
+        cols = ", ".join(_ident(n) for n in e.column_names)
+        good = "(select * from _cx_typed where len(_errors) = 0)"
+        con.execute("begin transaction")
+        try:
+            old = [
+                r[0]
+                for r in con.execute(
+                    f"select file_id from {MANIFEST} where path = ? and entity = ? "
+                    "and status = 'loaded' and file_id <> ?",
+                    [url, e.name, file_id],
+                ).fetchall()
+            ]
+            replaced = 0
+            if old:
+                replaced = con.execute(
+                    f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
+                ).fetchone()[0]
+                con.execute(f"delete from {QUARANTINE} where file_id in (select unnest(?))", [old])
+                con.execute(
+                    f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
+                    "where file_id in (select unnest(?))",
+                    [file_id, old],
+                )
+            if e.primary_key:
+                match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+                con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
+            rows = con.execute(
+                f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
+                f"select {cols}, attributes, ?, _ord, now() from {good}",
+                [file_id],
+            ).fetchone()[0]
+            quarantine = [(ln, reason, None) for ln, reason in rejects]
+            quarantine += [(lines[o], reason, rec) for o, reason, rec in bad]
+            if quarantine:
+                con.executemany(
+                    f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
+                    [[file_id, e.name, url, ln, reason, rec] for ln, reason, rec in quarantine],
+                )
+            self._manifest(
+                file_id,
+                e,
+                url,
+                size,
+                digest,
+                "loaded",
+                rows,
+                len(quarantine),
+                f"{len(quarantine)} row(s) quarantined" if quarantine else "",
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        return rows, len(quarantine), replaced
+
+    def _record_expr(self, e: Entity) -> str:
+        """The quarantined row as JSON text, with identifier columns already hashed."""
+        parts = []
+        for n in self._header:
+            v = f"nullif(src.{_ident(n)}, '')"
+            canonical = n in e.column_names
+            hashed = e.column(n).identifier if canonical else _looks_like_identifier(n)
+            parts += [_sql_str(n), f"_cx_pseudo({v})" if hashed else v]
+        return f"json_object({', '.join(parts)})" if parts else "null::json"
+
+    def _structural_rejects(self) -> list[tuple[int, str]]:
+        """Rows DuckDB's CSV reader could not split into the header's columns, one per line."""
+        if self._fmt != "csv":
+            return []
+        try:
+            rows = self.con.execute(
+                "select line, string_agg(distinct error_type, ', ' order by error_type), "
+                "string_agg(distinct error_message, '; ' order by error_message) "
+                "from _cx_rej group by line order by line"
+            ).fetchall()
+        except duckdb.CatalogException:
+            return []
+        return [(int(ln), f"malformed CSV row ({kind.lower()}): {msg}") for ln, kind, msg in rows]
+
+    def _physical_lines(self, ordinals: list[int], rejected: list[int], url: str) -> dict[int, int]:
+        """Map record numbers of quarantined rows to physical lines (only on the error path).
+
+        DuckDB numbers records, not lines: it skips blank lines and rows it rejected, and a
+        quoted field may span lines. Re-reading the few files with bad rows with Python's csv
+        module gives the exact line each quarantined record starts on.
+        """
+        if not ordinals:
+            return {}
+        if self._fmt != "csv":
+            return {o: o for o in ordinals}  # JSON lines: one record a line; Parquet: row number
+        wanted = set(ordinals)
+        skip = set(rejected)
+        out: dict[int, int] = {}
+        path = url if self.local else self.fs._strip_protocol(url)
+        with self.fs.open(path, "rb", compression="infer") as raw_fh:
+            text = io.TextIOWrapper(raw_fh, encoding="utf-8-sig", errors="replace", newline="")
+            reader = csv.reader(text)
+            next(reader, None)
+            last = reader.line_num
+            k = 0
+            for record in reader:
+                start, last = last + 1, reader.line_num
+                if not record or start in skip:
+                    continue
+                k += 1
+                if k in wanted:
+                    out[k] = start
+                    if len(out) == len(wanted):
+                        break
+        return out
+
+
+def _json_path(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def _first_line(s: str) -> str:
+    return s.strip().splitlines()[0] if s.strip() else s
+
+
+def _protocols(fs) -> tuple[str, ...]:
+    p = fs.protocol
+    return (p,) if isinstance(p, str) else tuple(p)

@@ -1,0 +1,162 @@
+"""The nightly pipeline's stages, callable from the CLI, the Airflow DAG and tests: load, then dbt build.
+
+Each stage that writes opens the working warehouse, does its work and closes it again,
+so the stages run one at a time against one DuckDB file (DuckDB allows one writer).
+Later stages (validation, publish, scoring) slot in after `build`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .config import Settings
+from .connectors.loader import Loader, LoadReport
+
+
+class StageFailed(Exception):
+    """A pipeline stage failed; str() is the one-line reason the CLI prints."""
+
+    def __init__(self, stage: str, reason: str, report=None, summary=None) -> None:
+        super().__init__(f"{stage} failed: {reason}")
+        self.stage = stage
+        self.reason = reason
+        self.report = report  # the LoadReport, when loading ran
+        self.summary = summary  # the BuildSummary, when dbt ran
+
+
+@contextmanager
+def warehouse(settings: Settings, read_only: bool = False):
+    """A connection to the working warehouse, closed on exit (one writer at a time)."""
+    if not read_only:
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def load(
+    settings: Settings,
+    pseudonym_key: str,
+    progress: Callable[[object], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Land every file under the landing location in the raw schema."""
+    with warehouse(settings) as con:
+        loader = Loader(con, settings.landing, pseudonym_key)
+        files, notes = loader.discover()
+        if on_start:
+            on_start(len(files))
+        report = LoadReport(notes=notes)
+        for entity, path in files:
+            result = loader.load_file(entity, path)
+            report.files.append(result)
+            if progress:
+                progress(result)
+    return report
+
+
+def raw_row_counts(settings: Settings) -> dict[str, int]:
+    """Rows currently in each raw table (what downstream models see)."""
+    from .connectors import schema
+
+    with warehouse(settings, read_only=True) as con:
+        return {
+            e.name: con.execute(f"select count(*) from raw.{e.name}").fetchone()[0] for e in schema.ENTITIES
+        }
+
+
+@dataclass
+class BuildSummary:
+    success: bool
+    counts: dict[str, int] = field(default_factory=dict)  # e.g. {"model": 19, "test": 80}
+    failures: list[str] = field(default_factory=list)
+
+
+def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
+    """Arguments for one dbt command against this CXMART_HOME (artifacts kept under it)."""
+    dbt_dir = settings.home / "dbt"
+    return [
+        command,
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+        "--target-path",
+        str(dbt_dir / "target"),
+        "--log-path",
+        str(dbt_dir / "logs"),
+        *extra,
+    ]
+
+
+def dbt_env(settings: Settings) -> None:
+    """The environment dbt's profile reads: the warehouse to build in."""
+    os.environ["CXMART_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["CXMART_ORG_TIME_ZONE"] = settings.org_time_zone
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+
+def build(
+    settings: Settings,
+    on_node: Callable[[str, str], None] | None = None,
+    quiet: bool = True,
+) -> BuildSummary:
+    """`dbt build` (models, seeds, tests, unit tests) into the working warehouse, in process."""
+    from dbt.cli.main import dbtRunner
+
+    dbt_env(settings)
+    Path(settings.home / "dbt").mkdir(parents=True, exist_ok=True)
+
+    def callback(event) -> None:
+        if on_node and event.info.name == "NodeFinished":
+            node = event.data.node_info
+            on_node(node.unique_id, node.node_status)
+
+    extra = ["--quiet"] if quiet else []
+    res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
+    summary = BuildSummary(success=bool(res.success))
+    if res.exception is not None:
+        summary.failures.append(f"dbt could not run: {res.exception}")
+        return summary
+    for r in getattr(res.result, "results", None) or []:
+        kind = r.node.resource_type
+        kind = str(getattr(kind, "value", kind))
+        status = str(getattr(r.status, "value", r.status))
+        if status in ("success", "pass", "warn"):
+            summary.counts[kind] = summary.counts.get(kind, 0) + 1
+        elif status in ("error", "fail", "runtime error"):
+            summary.failures.append(f"{r.node.name}: {_one_line(r.message)}")
+    return summary
+
+
+def _one_line(s: str | None) -> str:
+    return " ".join((s or "").split())[:300]
+
+
+def run(
+    settings: Settings,
+    pseudonym_key: str,
+    load_progress: Callable[[object], None] | None = None,
+    on_load_start: Callable[[int], None] | None = None,
+    on_node: Callable[[str, str], None] | None = None,
+) -> tuple[LoadReport, BuildSummary]:
+    """Every stage in order; raises StageFailed with a one-line reason at the first failure."""
+    report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start)
+    if report.rejected:
+        first = report.rejected[0].message
+        more = f" (and {len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
+        raise StageFailed("load", f"{first}{more}", report=report)
+    summary = build(settings, on_node=on_node)
+    if not summary.success:
+        reason = summary.failures[0] if summary.failures else "dbt build did not succeed"
+        more = f" (and {len(summary.failures) - 1} more)" if len(summary.failures) > 1 else ""
+        raise StageFailed("dbt build", f"{reason}{more}", report=report, summary=summary)
+    return report, summary

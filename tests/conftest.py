@@ -1,0 +1,70 @@
+"""Shared fixtures: a fresh CXMART_HOME per test and helpers to write landing files by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cxmart.config import Settings
+from cxmart.connectors import schema
+from cxmart.connectors.loader import Loader
+
+TEST_KEY = "test-key-0123456789abcdef"
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    for var in ("CXMART_HOME", "CXMART_LANDING", "CXMART_WAREHOUSE", "CXMART_MART"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CXMART_PSEUDONYM_KEY", TEST_KEY)
+    h = tmp_path / "home"
+    (h / "landing").mkdir(parents=True)
+    return h
+
+
+@pytest.fixture
+def settings(home) -> Settings:
+    return Settings.resolve(home=home)
+
+
+def csv_text(entity: str, rows: list[dict], header: list[str] | None = None) -> str:
+    """A canonical CSV for `entity` with the given rows (missing columns left empty)."""
+    cols = header or schema.entity(entity).column_names
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: r.get(c, "") for c in cols})
+    return buf.getvalue()
+
+
+def write(landing: Path, entity: str, name: str, content: str | bytes) -> Path:
+    p = landing / entity / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        p.write_bytes(content)
+    else:
+        p.write_text(content)
+    return p
+
+
+def load(landing: Path | str, warehouse: Path, key: str = TEST_KEY):
+    """Run the real loader against a real DuckDB file; returns the LoadReport."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        return Loader(con, str(landing), key).load_all()
+    finally:
+        con.close()
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
