@@ -1,0 +1,36 @@
+-- raw.staff_roster in house conventions (renames and documented defaults only). One row per
+-- employee per program assignment, so transfers are visible.
+
+with
+
+source as (
+
+    select * from {{ source('hr', 'staff_roster') }}
+
+),
+
+renamed as (
+
+    select
+        employee_id,
+        site_id,
+        program_id,
+        role,
+        employment_type,
+        hired_at as hire_date,
+        contract_end_at as contract_end_date,
+        separated_at as separation_date,
+        separation_type,
+        backfilled as is_backfilled,
+
+        -- load bookkeeping
+        attributes,
+        _file_id as source_file_id,
+        _row as source_row,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed
