@@ -7,13 +7,15 @@ import datetime as dt
 import gzip
 import hashlib
 import hmac
+import json
 
 import duckdb
 import fsspec
 import pytest
-from conftest import TEST_KEY, csv_text, load, query, write
 
 from cxmart.connectors.loader import pseudonymise
+
+from conftest import TEST_KEY, csv_text, load, query, write
 
 UTC = dt.UTC
 
@@ -60,9 +62,21 @@ def ts(s: str) -> dt.datetime:
 
 def test_loading_the_same_landing_twice_changes_nothing(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
-    write(landing, "acd_contacts", "calls_2026-11-19.csv", csv_text("acd_contacts", day_of_calls("2026-11-19", 40)))
-    write(landing, "acd_contacts", "calls_2026-11-20.csv", csv_text("acd_contacts", day_of_calls("2026-11-20", 30)))
-    write(landing, "sites", "sites.csv", csv_text("sites", [{"site_id": "LON", "time_zone": "Europe/London"}]))
+    write(
+        landing,
+        "acd_contacts",
+        "calls_2026-11-19.csv",
+        csv_text("acd_contacts", day_of_calls("2026-11-19", 40)),
+    )
+    write(
+        landing,
+        "acd_contacts",
+        "calls_2026-11-20.csv",
+        csv_text("acd_contacts", day_of_calls("2026-11-20", 30)),
+    )
+    write(
+        landing, "sites", "sites.csv", csv_text("sites", [{"site_id": "LON", "time_zone": "Europe/London"}])
+    )
 
     first = load(landing, wh)
     assert first.rows_by_entity() == {"sites": 1, "acd_contacts": 70}
@@ -86,15 +100,29 @@ def test_a_copy_of_a_file_under_another_name_is_a_duplicate_export_not_loaded_ag
     statuses = {f.path.rsplit("/", 1)[1]: f.status for f in report.files}
     assert statuses == {"calls_2026-11-20 (copy).csv": "duplicate", "calls_2026-11-20.csv": "unchanged"}
     assert query(wh, "select count(*) from raw.acd_contacts") == [(10,)]
-    assert query(wh, "select status from raw._load_manifest where path like '%(copy).csv'") == [("duplicate",)]
+    assert query(wh, "select status from raw._load_manifest where path like '%(copy).csv'") == [
+        ("duplicate",)
+    ]
 
 
 def test_a_re_export_of_one_day_replaces_exactly_that_day(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
-    write(landing, "acd_contacts", "calls_2026-11-19.csv", csv_text("acd_contacts", day_of_calls("2026-11-19", 40)))
-    write(landing, "acd_contacts", "calls_2026-11-20.csv", csv_text("acd_contacts", day_of_calls("2026-11-20", 30)))
+    write(
+        landing,
+        "acd_contacts",
+        "calls_2026-11-19.csv",
+        csv_text("acd_contacts", day_of_calls("2026-11-19", 40)),
+    )
+    write(
+        landing,
+        "acd_contacts",
+        "calls_2026-11-20.csv",
+        csv_text("acd_contacts", day_of_calls("2026-11-20", 30)),
+    )
     load(landing, wh)
-    untouched = query(wh, "select * exclude (_loaded_at) from raw.acd_contacts where offered_at < '2026-11-20' order by all")
+    untouched = query(
+        wh, "select * exclude (_loaded_at) from raw.acd_contacts where offered_at < '2026-11-20' order by all"
+    )
 
     # The corrected export of the 20th drops 5 calls, changes one wait and adds 2 late calls.
     corrected = day_of_calls("2026-11-20", 25)
@@ -110,14 +138,22 @@ def test_a_re_export_of_one_day_replaces_exactly_that_day(home):
     # 40 + 25 + 2: the dropped calls are gone, nothing counted twice.
     assert query(wh, "select count(*) from raw.acd_contacts") == [(67,)]
     assert query(wh, "select count(*) from raw.acd_contacts where offered_at >= '2026-11-20'") == [(27,)]
-    assert query(
-        wh, "select wait_seconds from raw.acd_contacts where contact_id = 'c2026-11-20-000'"
-    ) == [(99.0,)]
+    assert query(wh, "select wait_seconds from raw.acd_contacts where contact_id = 'c2026-11-20-000'") == [
+        (99.0,)
+    ]
     assert (
-        query(wh, "select * exclude (_loaded_at) from raw.acd_contacts where offered_at < '2026-11-20' order by all")
+        query(
+            wh,
+            "select * exclude (_loaded_at) from raw.acd_contacts "
+            "where offered_at < '2026-11-20' order by all",
+        )
         == untouched
     )
-    assert sorted(query(wh, "select status from raw._load_manifest")) == [("loaded",), ("loaded",), ("replaced",)]
+    assert sorted(query(wh, "select status from raw._load_manifest")) == [
+        ("loaded",),
+        ("loaded",),
+        ("replaced",),
+    ]
 
 
 def test_overlapping_rows_in_a_differently_named_export_are_not_double_counted(home):
@@ -129,7 +165,9 @@ def test_overlapping_rows_in_a_differently_named_export_are_not_double_counted(h
     write(landing, "acd_contacts", "b.csv", csv_text("acd_contacts", again))
     load(landing, wh)
     assert query(wh, "select count(*), count(distinct contact_id) from raw.acd_contacts") == [(10, 10)]
-    assert query(wh, "select outcome from raw.acd_contacts where contact_id = 'c2026-11-20-005'") == [("abandoned",)]
+    assert query(wh, "select outcome from raw.acd_contacts where contact_id = 'c2026-11-20-005'") == [
+        ("abandoned",)
+    ]
 
 
 # -- strictness -----------------------------------------------------------------------------
@@ -275,7 +313,12 @@ def test_a_timestamp_without_offset_and_without_a_declared_zone_is_never_guessed
 
 def test_the_sql_keyed_hash_is_hmac_sha256_of_the_normalised_identifier(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
-    write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", [call("c1", "2026-03-10T09:00:00Z", customer_key=" Alice@Example.COM ")]))
+    write(
+        landing,
+        "acd_contacts",
+        "calls.csv",
+        csv_text("acd_contacts", [call("c1", "2026-03-10T09:00:00Z", customer_key=" Alice@Example.COM ")]),
+    )
     load(landing, wh)
     expected = hmac.new(TEST_KEY.encode(), b"alice@example.com", hashlib.sha256).hexdigest()
     assert query(wh, "select customer_key from raw.acd_contacts") == [(expected,)]
@@ -288,14 +331,34 @@ def test_raw_customer_identifiers_appear_nowhere_in_the_warehouse(home):
     email = "jane.doe@example.org"
     header = [*csv_text("acd_contacts", []).strip().split(","), "caller_phone", "customer_email", "ivr_path"]
     rows = [
-        call("c1", "2026-03-10T09:00:00Z", customer_key=phones[0], caller_phone=phones[0], customer_email=email, ivr_path="1>2"),
+        call(
+            "c1",
+            "2026-03-10T09:00:00Z",
+            customer_key=phones[0],
+            caller_phone=phones[0],
+            customer_email=email,
+            ivr_path="1>2",
+        ),
         call("c2", "2026-03-10T09:05:00Z", customer_key=phones[1], caller_phone=phones[1], ivr_path="1"),
         # malformed: lands in quarantine, which must not keep the identifiers either
-        call("c3", "2026-03-10T09:07:00Z", customer_key=phones[2], caller_phone=phones[2], customer_email=email, wait_seconds="n/a"),
+        call(
+            "c3",
+            "2026-03-10T09:07:00Z",
+            customer_key=phones[2],
+            caller_phone=phones[2],
+            customer_email=email,
+            wait_seconds="n/a",
+        ),
     ]
     write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows, header=header))
     chats = "chat_id,requested_at,customer_key\nch1,2026-03-10T09:00:00Z,jane.doe@example.org\n"
-    write(landing, "chat_sessions", "chats.jsonl", '{"chat_id": "ch2", "requested_at": "2026-03-10T10:00:00Z", "customer_key": "%s"}\n' % phones[0])
+    write(
+        landing,
+        "chat_sessions",
+        "chats.jsonl",
+        json.dumps({"chat_id": "ch2", "requested_at": "2026-03-10T10:00:00Z", "customer_key": phones[0]})
+        + "\n",
+    )
     write(landing, "chat_sessions", "chats.csv", chats)
     report = load(landing, wh)
     assert report.quarantined == 1 and not report.rejected
@@ -310,7 +373,9 @@ def test_raw_customer_identifiers_appear_nowhere_in_the_warehouse(home):
         "select table_schema, table_name from information_schema.tables where table_schema = 'raw'"
     ).fetchall()
     for schema_name, table in tables:
-        text = con.execute(f"select string_agg(cast(columns(*) as varchar), '|') from {schema_name}.{table}").fetchall()
+        text = con.execute(
+            f"select string_agg(cast(columns(*) as varchar), '|') from {schema_name}.{table}"
+        ).fetchall()
         blob = repr(text)
         for secret in [*phones, email]:
             assert secret not in blob, f"{secret} found in {schema_name}.{table}"
@@ -359,7 +424,10 @@ def test_csv_gz_parquet_and_json_lines_land_the_same_rows(home, tmp_path):
             con.close()
         report = load(landing, wh)
         assert [f.status for f in report.files] == ["loaded"], report.files
-        results[fmt] = query(wh, "select * exclude (_loaded_at, _file_id, attributes) from raw.acd_contacts order by contact_id")
+        results[fmt] = query(
+            wh,
+            "select * exclude (_loaded_at, _file_id, attributes) from raw.acd_contacts order by contact_id",
+        )
     assert len(results["csv"]) == 5
     assert results["csv"] == results["csv.gz"] == results["parquet"] == results["jsonl"]
 
@@ -384,7 +452,10 @@ def test_malformed_json_lines_are_quarantined_with_their_line(home):
 
 def test_any_fsspec_location_loads_without_code_changes(tmp_path):
     fs = fsspec.filesystem("memory")
-    fs.pipe("/cxmart-test-landing/acd_contacts/calls.csv", csv_text("acd_contacts", day_of_calls("2026-11-20", 7)).encode())
+    fs.pipe(
+        "/cxmart-test-landing/acd_contacts/calls.csv",
+        csv_text("acd_contacts", day_of_calls("2026-11-20", 7)).encode(),
+    )
     wh = tmp_path / "w.duckdb"
     report = load("memory://cxmart-test-landing", wh)
     (f,) = report.files
