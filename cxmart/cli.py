@@ -169,15 +169,15 @@ def load(home: Home = None, landing: Landing = None) -> None:
 
 def _run(settings: Settings, key: str) -> None:
     with _progress() as bar:
-        loading = bar.add_task("load", total=None)
-        building = bar.add_task("dbt build", total=None, start=False)
+        tasks: dict[str, int] = {}
         try:
             report, summary = pipeline.run(
                 settings,
                 key,
-                load_progress=lambda _r: bar.advance(loading),
-                on_load_start=lambda n: bar.update(loading, total=n),
-                on_node=lambda _uid, _status: bar.advance(building),
+                on_stage=lambda name: tasks.setdefault(name, bar.add_task(name, total=None)),
+                load_progress=lambda _r: bar.advance(tasks["load"]),
+                on_load_start=lambda n: bar.update(tasks["load"], total=n),
+                on_node=lambda _uid, _status: bar.advance(tasks["dbt build"]),
             )
         except pipeline.StageFailed as exc:
             failed = exc

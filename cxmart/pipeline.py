@@ -121,7 +121,10 @@ def build(
             on_node(node.unique_id, node.node_status)
 
     extra = ["--quiet"] if quiet else []
-    res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
+    try:
+        res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
+    finally:
+        _release_dbt_duckdb()
     summary = BuildSummary(success=bool(res.success))
     if res.exception is not None:
         summary.failures.append(f"dbt could not run: {res.exception}")
@@ -137,6 +140,21 @@ def build(
     return summary
 
 
+def _release_dbt_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open for the whole process after a run.
+
+    dbt-duckdb caches its database in a class attribute across invocations; left open, the
+    in-process dbt stays a second holder of the warehouse file, and the next stage's
+    connection fails ("different configuration") or, across processes, waits on the lock.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+            manager._ENV = None
+
+
 def _one_line(s: str | None) -> str:
     return " ".join((s or "").split())[:300]
 
@@ -147,13 +165,17 @@ def run(
     load_progress: Callable[[object], None] | None = None,
     on_load_start: Callable[[int], None] | None = None,
     on_node: Callable[[str, str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> tuple[LoadReport, BuildSummary]:
     """Every stage in order; raises StageFailed with a one-line reason at the first failure."""
+    stage = on_stage or (lambda _name: None)
+    stage("load")
     report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start)
     if report.rejected:
         first = report.rejected[0].message
         more = f" (and {len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
         raise StageFailed("load", f"{first}{more}", report=report)
+    stage("dbt build")
     summary = build(settings, on_node=on_node)
     if not summary.success:
         reason = summary.failures[0] if summary.failures else "dbt build did not succeed"
