@@ -264,16 +264,22 @@ class Loader:
             self._manifest(file_id, e, url, size, digest, "duplicate", 0, 0, msg)
             return FileResult(e.name, url, "duplicate", message=msg)
 
+        # One transaction per file, from staging to manifest: the file lands whole or not at
+        # all, and a small file pays for one commit instead of one per statement.
+        self.con.execute("begin transaction")
         try:
             self._stage(e, path, url)
-            rows, quarantined, replaced = self._commit(e, url, file_id, size, digest)
-        except RejectedFile as exc:
-            return self._reject(e, url, size, digest, str(exc), file_id)
-        except _UNREADABLE as exc:
-            return self._reject(e, url, size, digest, _first_line(str(exc)), file_id)
-        finally:
+            rows, quarantined, replaced = self._apply(e, url, file_id, size, digest)
             for t in ("_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans"):
                 self.con.execute(f"drop table if exists {t}")
+            self.con.execute("commit")
+        except (RejectedFile, *_UNREADABLE) as exc:
+            self.con.execute("rollback")
+            problem = str(exc) if isinstance(exc, RejectedFile) else _first_line(str(exc))
+            return self._reject(e, url, size, digest, problem, file_id)
+        except BaseException:
+            self.con.execute("rollback")
+            raise
         status = "replaced" if replaced else "loaded"
         msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
         return FileResult(e.name, url, status, rows, quarantined, msg)
@@ -403,42 +409,72 @@ class Loader:
     # -- typing, checking and committing -----------------------------------------------------
 
     def _typed_select(self, e: Entity) -> str:
+        """One statement that types and checks the staged rows.
+
+        `cleaned` holds each raw text value (`raw_<n>`) and its typed value (the column's
+        own name) side by side, so each check reads both without repeating the typing
+        expression; `checked` gathers the reasons in `_errors`.
+        """
         present = set(self._header)
         tz_mode = self.time_zone_for(e.name)
-        exprs: list[str] = []
+        join, site_zone = "", ""
+        if tz_mode == "site":
+            if "site_id" in e.column_names and "site_id" in present:
+                join = (
+                    "left join (select site_id, coalesce(time_zone, 'UTC') as time_zone "
+                    "from raw.sites) as site_tz on site_tz.site_id = src.site_id"
+                )
+                site_zone = "site_tz.time_zone as _site_zone,"
+            else:
+                tz_mode = None  # no site to take a zone from: offsets are required
+        raws: list[str] = []
+        typed: list[str] = []
         errors: list[str] = []
-        for c in e.columns:
-            raw = f"nullif(src.{_ident(c.name)}, '')" if c.name in present else "null::varchar"
-            typed, err = self._typed(c, raw, tz_mode)
-            exprs.append(f"{typed} as {_ident(c.name)}")
+        for i, c in enumerate(e.columns):
+            src = f"nullif(src.{_ident(c.name)}, '')" if c.name in present else "null::varchar"
+            raws.append(f"{src} as raw_{i}")
+            expr, err = self._typed(c, f"raw_{i}", _ident(c.name), tz_mode)
+            typed.append(f"{expr} as {_ident(c.name)}")
             errors.extend(err)
         extras = [n for n in self._header if n not in e.column_names]
         if extras:
             parts = []
             for n in extras:
                 v = f"nullif(src.{_ident(n)}, '')"
-                parts.append(_sql_str(n))
-                parts.append(f"_cx_pseudo({v})" if _looks_like_identifier(n) else v)
-            exprs.append(f"json_object({', '.join(parts)}) as attributes")
+                parts += [_sql_str(n), f"_cx_pseudo({v})" if _looks_like_identifier(n) else v]
+            attributes = f"json_object({', '.join(parts)})"
         else:
-            exprs.append("null::json as attributes")
+            attributes = "null::json"
         if self._fmt == "jsonl":
-            errors.insert(0, "case when not src._valid then 'not a valid JSON object' end")
-        err_list = f"list_filter([{', '.join(errors)}], lambda x: x is not null)" if errors else "[]"
-        join = ""
-        if tz_mode == "site" and "site_id" in e.column_names:
-            join = (
-                "left join (select site_id, coalesce(time_zone, 'UTC') as time_zone "
-                "from raw.sites) as site_tz on site_tz.site_id = src.site_id"
+            errors.insert(0, "case when not _valid then 'not a valid JSON object' end")
+            valid, where = "src._valid", "where not src._blank"
+        else:
+            valid, where = "true", ""
+        cols = ", ".join(_ident(n) for n in e.column_names)
+        return f"""
+            with staged as (
+                select src._ord, {valid} as _valid, {attributes} as attributes, {site_zone}
+                    {", ".join(raws)}
+                from _cx_src as src {join} {where}
+            ),
+            cleaned as (
+                select *, {", ".join(typed)} from staged
+            ),
+            checked as (
+                select _ord, {cols}, attributes,
+                    list_filter([{", ".join(errors) or "null"}], lambda x: x is not null) as _errors
+                from cleaned
             )
-        where = "where not src._blank" if self._fmt == "jsonl" else ""
-        return (
-            f"select src._ord, {', '.join(exprs)}, {err_list} as _errors from _cx_src as src {join} {where}"
-        )
+            select * from checked
+        """
 
-    def _typed(self, c: schema.Column, raw: str, tz_mode: str | None) -> tuple[str, list[str]]:
+    def _typed(
+        self, c: schema.Column, raw: str, typed_ref: str, tz_mode: str | None
+    ) -> tuple[str, list[str]]:
+        """The typing expression for one column, and its checks (which read `raw` and `typed_ref`)."""
         label = c.name
         errors: list[str] = []
+        has_offset = f"regexp_matches({raw}, '{_OFFSET_RE}')"
         if c.domain is not None and c.type == STR:
             typed = f"lower(trim({raw}))"
         elif c.type == STR:
@@ -447,43 +483,42 @@ class Loader:
             if tz_mode in (None, ""):
                 zone = None
             elif tz_mode == "site":
-                zone = "coalesce(site_tz.time_zone, 'UTC')"
+                zone = "coalesce(_site_zone, 'UTC')"
             else:
                 zone = _sql_str(tz_mode)
-            with_offset = f"try_cast({raw} as timestamptz)"
             naive = f"timezone({zone}, try_cast({raw} as timestamp))" if zone else "null"
             typed = (
-                f"case when {raw} is null then null when regexp_matches({raw}, '{_OFFSET_RE}') "
-                f"then {with_offset} else {naive} end"
+                f"case when {raw} is null then null when {has_offset} "
+                f"then try_cast({raw} as timestamptz) else {naive} end"
             )
             if zone is None:
                 errors.append(
-                    f"case when {raw} is not null and not regexp_matches({raw}, '{_OFFSET_RE}') "
+                    f"case when {raw} is not null and not {has_offset} "
                     f"then '{label}: timestamp has no UTC offset and no time zone is declared "
                     f"for this entity in {SOURCES_FILE}' end"
                 )
-            errors.append(
-                f"case when {raw} is not null and ({typed}) is null "
-                f"and regexp_matches({raw}, '{_OFFSET_RE}') "
-                f"then '{label}: not a timestamp: ' || left({raw}, 40) end"
-            )
-            if zone is not None:
                 errors.append(
-                    f"case when {raw} is not null and ({typed}) is null "
+                    f"case when {raw} is not null and {typed_ref} is null and {has_offset} "
+                    f"then '{label}: not a timestamp: ' || left({raw}, 40) end"
+                )
+            else:
+                errors.append(
+                    f"case when {raw} is not null and {typed_ref} is null "
                     f"then '{label}: not a timestamp: ' || left({raw}, 40) end"
                 )
         elif c.type == DATE:
             # Accept a date, a timestamp (its date part) or a month (YYYY-MM, its first day).
             typed = (
-                f"try_cast(case when regexp_full_match({raw}, '\\d{{4}}-\\d{{2}}') then {raw} || '-01' "
-                f"when regexp_matches({raw}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]') then left({raw}, 10) "
-                f"else {raw} end as date)"
+                f"try_cast(case when regexp_full_match({raw}, '\\d{{4}}-\\d{{2}}') "
+                f"then {raw} || '-01' "
+                f"when regexp_matches({raw}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]') "
+                f"then left({raw}, 10) else {raw} end as date)"
             )
         else:
             typed = f"try_cast({raw} as {c.type})"
         if c.type not in (STR, TS):
             errors.append(
-                f"case when {raw} is not null and ({typed}) is null "
+                f"case when {raw} is not null and {typed_ref} is null "
                 f"then '{label}: not {_TYPE_LABEL[c.type]}: ' || left({raw}, 40) end"
             )
         if c.required:
@@ -504,80 +539,91 @@ class Loader:
             )
         return typed, errors
 
-    def _commit(self, e: Entity, url: str, file_id: str, size: int, digest: str):
+    def _apply(self, e: Entity, url: str, file_id: str, size: int, digest: str):
+        """Type and check the staged rows, then replace and insert (inside the file's transaction)."""
         con = self.con
         con.execute(f"create temp table _cx_typed as {self._typed_select(e)}")
         if e.primary_key:
-            # A primary key repeated inside one file: keep the first row, quarantine the others.
-            pk = ", ".join(_ident(k) for k in e.primary_key)
-            con.execute(
-                "update _cx_typed set _errors = list_append(_errors, 'duplicate primary key "
-                f"({', '.join(e.primary_key)}) of an earlier row in this file') "
-                "where _ord in (select _ord from (select _ord, row_number() over "
-                f"(partition by {pk} order by _ord) as n from _cx_typed "
-                f"where len(_errors) = 0) where n > 1)"
-            )
+            self._flag_repeated_keys(e)
         rejects = self._structural_rejects()
-        bad = con.execute(
-            "select t._ord, list_aggregate(t._errors, 'string_agg', '; '), "
-            f"{self._record_expr(e)} from _cx_typed as t join _cx_src as src on src._ord = t._ord "
-            "where len(t._errors) > 0 order by t._ord"
-        ).fetchall()
+        n_bad = con.execute("select count(*) from _cx_typed where len(_errors) > 0").fetchone()[0]
+        bad = []
+        if n_bad:
+            bad = con.execute(
+                "select t._ord, list_aggregate(t._errors, 'string_agg', '; '), "
+                f"{self._record_expr(e)} from _cx_typed as t "
+                "join _cx_src as src on src._ord = t._ord "
+                "where len(t._errors) > 0 order by t._ord"
+            ).fetchall()
         lines = self._physical_lines([b[0] for b in bad], [r[0] for r in rejects], url)
         cols = ", ".join(_ident(n) for n in e.column_names)
         good = "(select * from _cx_typed where len(_errors) = 0)"
-        con.execute("begin transaction")
-        try:
-            old = [
-                r[0]
-                for r in con.execute(
-                    f"select file_id from {MANIFEST} where path = ? and entity = ? "
-                    "and status = 'loaded' and file_id <> ?",
-                    [url, e.name, file_id],
-                ).fetchall()
-            ]
-            replaced = 0
-            if old:
-                replaced = con.execute(
-                    f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
-                ).fetchone()[0]
-                con.execute(f"delete from {QUARANTINE} where file_id in (select unnest(?))", [old])
-                con.execute(
-                    f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
-                    "where file_id in (select unnest(?))",
-                    [file_id, old],
-                )
-            if e.primary_key:
-                match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
-                con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
-            rows = con.execute(
-                f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
-                f"select {cols}, attributes, ?, _ord, now() from {good}",
-                [file_id],
+        old = [
+            r[0]
+            for r in con.execute(
+                f"select file_id from {MANIFEST} where path = ? and entity = ? "
+                "and status = 'loaded' and file_id <> ?",
+                [url, e.name, file_id],
+            ).fetchall()
+        ]
+        replaced = 0
+        if old:
+            replaced = con.execute(
+                f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
             ).fetchone()[0]
-            quarantine = [(ln, reason, None) for ln, reason in rejects]
-            quarantine += [(lines[o], reason, rec) for o, reason, rec in bad]
-            if quarantine:
-                con.executemany(
-                    f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
-                    [[file_id, e.name, url, ln, reason, rec] for ln, reason, rec in quarantine],
-                )
-            self._manifest(
-                file_id,
-                e,
-                url,
-                size,
-                digest,
-                "loaded",
-                rows,
-                len(quarantine),
-                f"{len(quarantine)} row(s) quarantined" if quarantine else "",
+            con.execute(f"delete from {QUARANTINE} where file_id in (select unnest(?))", [old])
+            con.execute(
+                f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
+                "where file_id in (select unnest(?))",
+                [file_id, old],
             )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+        if e.primary_key:
+            match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+            con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
+        rows = con.execute(
+            f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
+            f"select {cols}, attributes, ?, _ord, now() from {good}",
+            [file_id],
+        ).fetchone()[0]
+        quarantine = [(ln, reason, None) for ln, reason in rejects]
+        quarantine += [(lines[o], reason, rec) for o, reason, rec in bad]
+        if quarantine:
+            con.executemany(
+                f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
+                [[file_id, e.name, url, ln, reason, rec] for ln, reason, rec in quarantine],
+            )
+        self._manifest(
+            file_id,
+            e,
+            url,
+            size,
+            digest,
+            "loaded",
+            rows,
+            len(quarantine),
+            f"{len(quarantine)} row(s) quarantined" if quarantine else "",
+        )
         return rows, len(quarantine), replaced
+
+    def _flag_repeated_keys(self, e: Entity) -> None:
+        """Quarantine later rows that repeat a primary key inside the file (the first good row wins).
+
+        A window over every row costs more than the rest of a small file's load, so it runs
+        only when a cheap distinct count says some key repeats.
+        """
+        pk = ", ".join(_ident(k) for k in e.primary_key)
+        repeated = self.con.execute(
+            f"select count(*) - count(distinct ({pk})) from _cx_typed where len(_errors) = 0"
+        ).fetchone()[0]
+        if not repeated:
+            return
+        self.con.execute(
+            "update _cx_typed set _errors = ['duplicate primary key "
+            f"({', '.join(e.primary_key)}) of an earlier row in this file'] "
+            "where _ord in (select _ord from (select _ord, row_number() over "
+            f"(partition by {pk} order by _ord) as n from _cx_typed "
+            "where len(_errors) = 0) where n > 1)"
+        )
 
     def _record_expr(self, e: Entity) -> str:
         """The quarantined row as JSON text, with identifier columns already hashed."""
