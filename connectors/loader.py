@@ -231,15 +231,47 @@ class Loader:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def load_all(self, progress: Callable[[FileResult], None] | None = None) -> LoadReport:
+    def load_all(
+        self,
+        progress: Callable[[FileResult], None] | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> LoadReport:
+        """Load every file found, in load order; `on_start` hears the file count first."""
         files, notes = self.discover()
+        if on_start:
+            on_start(len(files))
         report = LoadReport(notes=notes)
         for entity_name, path in files:
             result = self.load_file(entity_name, path)
             report.files.append(result)
             if progress:
                 progress(result)
+        report.notes += self.default_notes()
         return report
+
+    def default_notes(self) -> list[str]:
+        """Which documented defaults of SOURCES.md apply to what is now in raw (said once per run)."""
+        con, notes = self.con, []
+        facts_with_sites = any(
+            con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
+            for e in schema.ENTITIES
+            if e.kind == "fact" and "site_id" in e.column_names
+        )
+        if facts_with_sites and not con.execute("select count(*) from raw.sites").fetchone()[0]:
+            notes.append("no sites exported: every site's local day is taken in UTC (the default)")
+        n = con.execute("select count(*) from raw.sites where time_zone is null").fetchone()[0]
+        if n:
+            notes.append(f"{n} site(s) without time_zone: UTC applies (the default)")
+        defaults = (
+            ("service_level_seconds", "20 s"),
+            ("short_abandon_seconds", "5 s"),
+            ("sl_formula", "copc_offered"),
+        )
+        for column, value in defaults:
+            n = con.execute(f"select count(*) from raw.queues where {column} is null").fetchone()[0]
+            if n:
+                notes.append(f"{n} queue(s) without {column}: {value} applies (the default)")
+        return notes
 
     def load_file(self, entity_name: str, path: str) -> FileResult:
         e = schema.entity(entity_name)

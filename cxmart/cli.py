@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -201,6 +203,29 @@ def run(home: Home = None, landing: Landing = None) -> None:
     console.print("[green]run complete[/green]")
 
 
+DEMO_MARKER = ".cxmart-demo.json"
+
+
+def _demo_landing(settings: Settings, params: dict) -> Path:
+    """The demo's own landing folder: refuse one it did not write, start clean when the sample changes."""
+    landing = settings.home / "landing"
+    marker = landing / DEMO_MARKER
+    if marker.exists():
+        if json.loads(marker.read_text()) != params:
+            # Another sample: drop the old files and what was loaded from them.
+            shutil.rmtree(landing)
+            for p in (settings.warehouse, settings.warehouse.with_name(settings.warehouse.name + ".wal")):
+                p.unlink(missing_ok=True)
+    elif landing.exists() and any(landing.iterdir()):
+        _fail(
+            f"{landing} holds exports that `cxmart demo` did not write; "
+            "run the demo with another --home (or CXMART_HOME)"
+        )
+    landing.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(params, sort_keys=True))
+    return landing
+
+
 @app.command()
 def demo(
     home: Home = None,
@@ -209,11 +234,14 @@ def demo(
     sites: Annotated[int, typer.Option(help="Sites.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate a sample centre, load it with the fixed demo key, build it with dbt, summarise."""
-    settings = Settings.resolve(home=home)
-    landing = Path(settings.landing)
+    """Generate a sample centre into <home>/landing, load it with the demo key, build it, summarise."""
+    base = Settings.resolve(home=home)
+    start = dt.date(2026, 3, 1)
+    params = {"days": days, "agents": agents, "sites": sites, "seed": seed, "start": str(start)}
+    landing = _demo_landing(base, params)
+    settings = Settings.resolve(home=base.home, landing=landing)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
-    _generate(landing, days, agents, sites, seed, dt.date(2026, 3, 1))
+    _generate(landing, days, agents, sites, seed, start)
     _run(settings, _key(demo=True))
     counts = pipeline.raw_row_counts(settings)
     console.print(

@@ -50,17 +50,7 @@ def load(
 ) -> LoadReport:
     """Land every file under the landing location in the raw schema."""
     with warehouse(settings) as con:
-        loader = Loader(con, settings.landing, pseudonym_key)
-        files, notes = loader.discover()
-        if on_start:
-            on_start(len(files))
-        report = LoadReport(notes=notes)
-        for entity, path in files:
-            result = loader.load_file(entity, path)
-            report.files.append(result)
-            if progress:
-                progress(result)
-    return report
+        return Loader(con, settings.landing, pseudonym_key).load_all(progress, on_start)
 
 
 def raw_row_counts(settings: Settings) -> dict[str, int]:

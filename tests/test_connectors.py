@@ -462,3 +462,20 @@ def test_any_fsspec_location_loads_without_code_changes(tmp_path):
     assert f.status == "loaded" and f.rows == 7
     assert f.path == "memory:///cxmart-test-landing/acd_contacts/calls.csv"
     assert load("memory://cxmart-test-landing", wh).files[0].status == "unchanged"
+
+
+def test_the_run_says_once_which_documented_defaults_apply(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", day_of_calls("2026-11-20", 2)))
+    assert load(landing, wh).notes == [
+        "no sites exported: every site's local day is taken in UTC (the default)"
+    ]
+    write(landing, "sites", "sites.csv", csv_text("sites", [{"site_id": "LON"}, {"site_id": "NYC"}]))
+    queues = [{"queue_id": "Q1", "service_level_seconds": "30"}, {"queue_id": "Q2"}]
+    write(landing, "queues", "queues.csv", csv_text("queues", queues))
+    assert load(landing, wh).notes == [
+        "2 site(s) without time_zone: UTC applies (the default)",
+        "1 queue(s) without service_level_seconds: 20 s applies (the default)",
+        "2 queue(s) without short_abandon_seconds: 5 s applies (the default)",
+        "2 queue(s) without sl_formula: copc_offered applies (the default)",
+    ]

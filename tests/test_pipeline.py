@@ -80,6 +80,17 @@ def test_cli_demo_generates_loads_builds_and_summarises(tmp_path):
     assert (home / "landing" / "acd_contacts").is_dir()
     assert (home / "warehouse.duckdb").is_file()
 
+    # Another sample in the same home starts clean: only the new sample's rows are loaded.
+    res = _cli("demo", "--home", str(home), "--days", "1", "--agents", "6", "--seed", "3")
+    assert res.returncode == 0, res.stderr
+    expected = generate(tmp_path / "expected", days=1, agents=6, sites=2, seed=3)
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        for entity, n in expected.items():
+            assert con.execute(f"select count(*) from raw.{entity}").fetchone()[0] == n, entity
+    finally:
+        con.close()
+
 
 def test_cli_run_without_a_key_fails_with_one_clear_line(tmp_path):
     res = _cli("run", "--home", str(tmp_path))
@@ -104,3 +115,13 @@ def test_every_command_has_help():
         assert res.returncode == 0 and "--home" in res.stdout, cmd
     assert "--landing" in _cli("run", "--help").stdout
     assert "--landing" in _cli("load", "--help").stdout
+
+
+def test_cli_demo_never_loads_exports_it_did_not_write(tmp_path):
+    home = tmp_path / "home"
+    write(home / "landing", "acd_contacts", "real_calls.csv", "contact_id\n1\n")
+    res = _cli("demo", "--home", str(home), "--days", "1", "--agents", "4")
+    assert res.returncode == 1
+    assert "holds exports that `cxmart demo` did not write" in res.stderr
+    assert not (home / "warehouse.duckdb").exists()
+    assert (home / "landing" / "acd_contacts" / "real_calls.csv").exists()
