@@ -107,9 +107,6 @@ class LoadReport:
             out[f.entity] = out.get(f.entity, 0) + f.rows
         return out
 
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
     @property
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
@@ -302,7 +299,7 @@ class Loader:
         try:
             self._stage(e, path, url)
             rows, quarantined, replaced = self._apply(e, url, file_id, size, digest)
-            for t in ("_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans"):
+            for t in ("_cx_lines", "_cx_obj", "_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans"):
                 self.con.execute(f"drop table if exists {t}")
             self.con.execute("commit")
         except (RejectedFile, *_UNREADABLE) as exc:
@@ -370,31 +367,26 @@ class Loader:
             self.con.execute(
                 f"create temp table _cx_lines as select row_number() over () as _ord, _json from {lines}"
             )
-            try:
-                # DuckDB evaluates JSON functions before filters: only give them valid objects.
-                self.con.execute(
-                    "create temp table _cx_obj as select _ord, _json is null or trim(_json) = '' "
-                    "as _blank, case when json_valid(_json) and (case when json_valid(_json) then "
-                    "json_type(_json) end) = 'OBJECT' then _json end as _obj from _cx_lines"
-                )
-                keys = [
-                    r[0]
-                    for r in self.con.execute(
-                        "select distinct unnest(json_keys(_obj)) from _cx_obj order by 1"
-                    ).fetchall()
-                ]
-                header = self._check_header(e, keys)
-                cols = ", ".join(
-                    f"json_extract_string(_obj, {_sql_str('$.' + _json_path(k))}) as {_ident(k)}"
-                    for k in header
-                )
-                self.con.execute(
-                    "create temp table _cx_src as select _ord, _blank, _obj is not null as _valid"
-                    f"{', ' + cols if cols else ''} from _cx_obj"
-                )
-            finally:
-                self.con.execute("drop table if exists _cx_lines")
-                self.con.execute("drop table if exists _cx_obj")
+            # DuckDB evaluates JSON functions before filters: only give them valid objects.
+            self.con.execute(
+                "create temp table _cx_obj as select _ord, _json is null or trim(_json) = '' "
+                "as _blank, case when json_valid(_json) and (case when json_valid(_json) then "
+                "json_type(_json) end) = 'OBJECT' then _json end as _obj from _cx_lines"
+            )
+            keys = [
+                r[0]
+                for r in self.con.execute(
+                    "select distinct unnest(json_keys(_obj)) from _cx_obj order by 1"
+                ).fetchall()
+            ]
+            header = self._check_header(e, keys)
+            cols = ", ".join(
+                f"json_extract_string(_obj, {_sql_str('$.' + _json_path(k))}) as {_ident(k)}" for k in header
+            )
+            self.con.execute(
+                "create temp table _cx_src as select _ord, _blank, _obj is not null as _valid"
+                f"{', ' + cols if cols else ''} from _cx_obj"
+            )
         else:  # parquet
             described = self.con.execute(
                 f"describe select * from read_parquet({_sql_str(target)})"

@@ -158,12 +158,19 @@ def load(home: Home = None, landing: Landing = None) -> None:
     key = _key(demo=False)
     with _progress() as bar:
         task = bar.add_task("load", total=None)
-        report = pipeline.load(
-            settings,
-            key,
-            progress=lambda _r: bar.advance(task),
-            on_start=lambda n: bar.update(task, total=n),
-        )
+        try:
+            report = pipeline.load(
+                settings,
+                key,
+                progress=lambda _r: bar.advance(task),
+                on_start=lambda n: bar.update(task, total=n),
+            )
+        except pipeline.StageFailed as exc:
+            failed = exc
+        else:
+            failed = None
+    if failed is not None:
+        _fail(str(failed))
     _print_load(report)
     if report.rejected:
         _fail(f"{len(report.rejected)} file(s) rejected; the rest loaded")

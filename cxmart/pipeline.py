@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings
-from .connectors.loader import Loader, LoadReport
+from .connectors.loader import Loader, LoadReport, RejectedFile
 
 
 class StageFailed(Exception):
@@ -50,7 +50,10 @@ def load(
 ) -> LoadReport:
     """Land every file under the landing location in the raw schema."""
     with warehouse(settings) as con:
-        return Loader(con, settings.landing, pseudonym_key).load_all(progress, on_start)
+        try:
+            return Loader(con, settings.landing, pseudonym_key).load_all(progress, on_start)
+        except RejectedFile as exc:  # the landing location or its sources.yml, not one file
+            raise StageFailed("load", str(exc)) from exc
 
 
 def raw_row_counts(settings: Settings) -> dict[str, int]:

@@ -479,3 +479,18 @@ def test_the_run_says_once_which_documented_defaults_apply(home):
         "2 queue(s) without short_abandon_seconds: 5 s applies (the default)",
         "2 queue(s) without sl_formula: copc_offered applies (the default)",
     ]
+
+
+def test_a_truncated_json_lines_gzip_is_rejected_and_the_next_file_still_loads(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    lines = "".join(
+        json.dumps({"chat_id": f"c{i}", "requested_at": "2026-03-10T09:00:00Z"}) + "\n" for i in range(2000)
+    ).encode()
+    packed = gzip.compress(lines)
+    write(landing, "chat_sessions", "a_broken.jsonl.gz", packed[: len(packed) // 2])
+    write(landing, "chat_sessions", "b_ok.jsonl", lines[:200].rsplit(b"\n", 1)[0] + b"\n")
+    report = load(landing, wh)
+    status = {f.path.rsplit("/", 1)[1]: f.status for f in report.files}
+    assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
+    assert "a_broken.jsonl.gz: rejected" in report.rejected[0].message
+    assert query(wh, "select count(*) from raw.chat_sessions")[0][0] == report.files[1].rows > 0

@@ -125,3 +125,10 @@ def test_cli_demo_never_loads_exports_it_did_not_write(tmp_path):
     assert "holds exports that `cxmart demo` did not write" in res.stderr
     assert not (home / "warehouse.duckdb").exists()
     assert (home / "landing" / "acd_contacts" / "real_calls.csv").exists()
+
+
+def test_cli_run_on_a_missing_landing_fails_with_one_line(tmp_path):
+    res = _cli("run", "--home", str(tmp_path / "nowhere"), env={"CXMART_PSEUDONYM_KEY": TEST_KEY})
+    assert res.returncode == 1
+    assert res.stderr.strip().splitlines()[-1].startswith("cxmart: load failed: landing location")
+    assert "Traceback" not in res.stderr
