@@ -105,14 +105,18 @@ def generate(
 ) -> None:
     """Write a realistic sample contact centre's exports in the canonical landing layout."""
     settings = Settings.resolve(home=home)
+    if out is None and "://" in settings.landing:
+        _fail(f"the generator writes local files; the landing is {settings.landing}: give --out DIR")
     target = out or Path(settings.landing)
     counts = _generate(target, days, agents, sites, seed, start.date())
     console.print(f"wrote {sum(counts.values()):,} rows in {len(counts)} entities to {target}")
 
 
 def _print_load(report) -> None:
+    """Per entity: files seen, rows loaded, rows quarantined, files rejected, files skipped
+    (already loaded, or a duplicate export of a loaded file)."""
     table = Table(title="Loaded", show_lines=False)
-    for col in ("entity", "files", "rows", "quarantined", "rejected", "unchanged"):
+    for col in ("entity", "files", "rows", "quarantined", "rejected", "skipped"):
         table.add_column(col, justify="left" if col == "entity" else "right")
     per: dict[str, list[int]] = {}
     for f in report.files:
@@ -122,8 +126,8 @@ def _print_load(report) -> None:
         row[2] += f.quarantined
         row[3] += f.status == "rejected"
         row[4] += f.status in ("unchanged", "duplicate")
-    for entity, (files, rows, quarantined, rejected, unchanged) in per.items():
-        table.add_row(entity, str(files), f"{rows:,}", str(quarantined), str(rejected), str(unchanged))
+    for entity, (files, rows, quarantined, rejected, skipped) in per.items():
+        table.add_row(entity, str(files), f"{rows:,}", str(quarantined), str(rejected), str(skipped))
     console.print(table)
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
