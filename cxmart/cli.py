@@ -44,6 +44,14 @@ Landing = Annotated[
         show_default=False,
     ),
 ]
+Warehouse = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        help="The working DuckDB file. Else $CXMART_WAREHOUSE, else <home>/warehouse.duckdb.",
+        show_default=False,
+    ),
+]
 
 
 def _progress() -> Progress:
@@ -156,9 +164,9 @@ def _key(demo: bool) -> str:
 
 
 @app.command()
-def load(home: Home = None, landing: Landing = None) -> None:
+def load(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
     """Land every export under the landing location in the warehouse's raw schema."""
-    settings = Settings.resolve(home=home, landing=landing)
+    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
     key = _key(demo=False)
     with _progress() as bar:
         task = bar.add_task("load", total=None)
@@ -207,9 +215,9 @@ def _run(settings: Settings, key: str) -> None:
 
 
 @app.command()
-def run(home: Home = None, landing: Landing = None) -> None:
+def run(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
     """Run every pipeline stage in order (load -> dbt build); non-zero exit at the first failure."""
-    settings = Settings.resolve(home=home, landing=landing)
+    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
     _run(settings, _key(demo=False))
     console.print("[green]run complete[/green]")
 
@@ -240,17 +248,18 @@ def _demo_landing(settings: Settings, params: dict) -> Path:
 @app.command()
 def demo(
     home: Home = None,
+    warehouse: Warehouse = None,
     days: Annotated[int, typer.Option(help="Days to simulate.")] = 184,
     agents: Annotated[int, typer.Option(help="Customer service staff (CSS).")] = 60,
     sites: Annotated[int, typer.Option(help="Sites.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
     """Generate a sample centre into <home>/landing, load it with the demo key, build it, summarise."""
-    base = Settings.resolve(home=home)
+    base = Settings.resolve(home=home, warehouse=warehouse)
     start = dt.date(2026, 3, 1)
     params = {"days": days, "agents": agents, "sites": sites, "seed": seed, "start": str(start)}
     landing = _demo_landing(base, params)
-    settings = Settings.resolve(home=base.home, landing=landing)
+    settings = Settings.resolve(home=base.home, landing=landing, warehouse=base.warehouse)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
     _generate(landing, days, agents, sites, seed, start)
     _run(settings, _key(demo=True))

@@ -109,6 +109,17 @@ def test_cli_run_stops_at_a_rejected_file_with_a_one_line_reason(tmp_path):
     assert "dbt build" not in res.stdout
 
 
+def test_cli_paths_follow_flag_then_env_then_home(tmp_path, small_centre):
+    home = tmp_path / "home"
+    env = {"CXMART_PSEUDONYM_KEY": TEST_KEY, "CXMART_LANDING": str(small_centre)}
+    res = _cli("load", "--home", str(home), "--warehouse", str(tmp_path / "flag.duckdb"), env=env)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "flag.duckdb").is_file() and not (home / "warehouse.duckdb").exists()
+    env["CXMART_WAREHOUSE"] = str(tmp_path / "env.duckdb")
+    assert _cli("load", "--home", str(home), env=env).returncode == 0
+    assert (tmp_path / "env.duckdb").is_file() and not (home / "warehouse.duckdb").exists()
+
+
 def test_every_command_has_help():
     for cmd in ("generate", "load", "run", "demo"):
         res = _cli(cmd, "--help")
