@@ -34,12 +34,14 @@ import fsspec
 import yaml
 
 from . import schema
+from .mapping import MAPPING_FILE, Mapping, MappingError
 from .schema import BOOL, DATE, INT, NUM, STR, TIME, TS, Entity
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "raw._load_manifest"
 QUARANTINE = "raw._quarantine"
+EXCLUDED = "raw._excluded"  # records of a mapped source that are not rows of its target
 SOURCES_FILE = "sources.yml"
 
 _BOOKKEEPING_DDL = (
@@ -56,6 +58,14 @@ _BOOKKEEPING_DDL = (
         message varchar,
         replaced_by varchar,
         loaded_at timestamptz not null
+    )""",
+    f"""create table if not exists {EXCLUDED} (
+        file_id varchar not null,
+        entity varchar not null,
+        path varchar not null,
+        line bigint,
+        record_date date,
+        reason varchar not null
     )""",
     f"""create table if not exists {QUARANTINE} (
         file_id varchar not null,
@@ -80,6 +90,12 @@ _OFFSET_RE = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
 
 # What DuckDB raises for a file it cannot read (anything else is a bug and propagates).
 _UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+
+
+_TEMP_TABLES = (
+    "_cx_lines", "_cx_obj", "_cx_raw", "_cx_all", "_cx_excl",
+    "_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans",
+)  # fmt: skip
 
 
 class RejectedFile(Exception):
@@ -181,6 +197,7 @@ class Loader:
         )
         ensure_raw_schema(con)
         self.source_settings = self._read_source_settings()
+        self._mappings: dict[str, Mapping | None] = {}
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -201,6 +218,25 @@ class Loader:
         per = (self.source_settings.get("entities") or {}).get(entity) or {}
         return per.get("time_zone") or self.source_settings.get("time_zone")
 
+    def _mapped_target(self, folder: str) -> str | None:
+        """The target entity of a mapped source folder (one holding a `_mapping.yml`), else None."""
+        if folder not in self._mappings:
+            path = f"{self.root}/{folder}/{MAPPING_FILE}"
+            if not self.fs.exists(path):
+                self._mappings[folder] = None
+            else:
+                with self.fs.open(path, "r") as fh:
+                    try:
+                        self._mappings[folder] = Mapping.from_dict(yaml.safe_load(fh), self._url(path))
+                    except (yaml.YAMLError, MappingError) as exc:
+                        raise RejectedFile(f"{self._url(path)}: {exc}") from exc
+        m = self._mappings[folder]
+        return m.target.name if m else None
+
+    def _mapping_for(self, path: str) -> Mapping | None:
+        folder = PurePosixPath(path).relative_to(PurePosixPath(self.root)).parts[0]
+        return self._mappings.get(folder)
+
     def _url(self, path: str) -> str:
         return path if self.local else self.fs.unstrip_protocol(path)
 
@@ -215,14 +251,15 @@ class Loader:
             if len(rel.parts) < 2 or any(p.startswith((".", "_")) for p in rel.parts):
                 continue
             folder = rel.parts[0]
-            if folder not in schema.BY_NAME:
-                note = f"{folder}/: not a canonical entity folder, skipped"
+            entity = folder if folder in schema.BY_NAME else self._mapped_target(folder)
+            if entity is None:
+                note = f"{folder}/: not a canonical entity folder (and no {MAPPING_FILE}), skipped"
                 if note not in notes:
                     notes.append(note)
                 continue
-            if self.entities is not None and folder not in self.entities:
+            if self.entities is not None and entity not in self.entities:
                 continue
-            found.setdefault(folder, []).append(path)
+            found.setdefault(entity, []).append(path)
         ordered = [(e, p) for e in schema.LOAD_ORDER for p in found.get(e, [])]
         return ordered, notes
 
@@ -297,9 +334,10 @@ class Loader:
         # all, and a small file pays for one commit instead of one per statement.
         self.con.execute("begin transaction")
         try:
+            self._path = path
             self._stage(e, path, url)
             rows, quarantined, replaced = self._apply(e, url, file_id, size, digest)
-            for t in ("_cx_lines", "_cx_obj", "_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans"):
+            for t in _TEMP_TABLES:
                 self.con.execute(f"drop table if exists {t}")
             self.con.execute("commit")
         except (RejectedFile, *_UNREADABLE) as exc:
@@ -345,20 +383,47 @@ class Loader:
                 return suffix.split(".")[1]
         raise RejectedFile(f"unsupported file type (expected one of {', '.join(schema.SUFFIXES)})")
 
-    def _stage(self, e: Entity, path: str, url: str) -> None:
-        fmt = self._format(path)
+    def _read_csv(self, path: str, url: str, header: list[str], table: str) -> None:
         target = path if self.local else url
+        columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
+        source = (
+            f"read_csv({_sql_str(target)}, header = true, auto_detect = false, "
+            f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+            "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
+        )
+        self.con.execute(f"create temp table {table} as select row_number() over () as _ord, * from {source}")
+
+    def _stage_mapped(self, e: Entity, mapping: Mapping, path: str, url: str) -> None:
+        """Read a mapped source's CSV with its own header, then map it to the target's columns."""
+        if self._fmt != "csv":
+            raise RejectedFile("a mapped source is read from CSV (.csv or .csv.gz) files")
+        header = self._csv_names(path)
+        self._read_csv(path, url, header, "_cx_raw")
+        try:
+            sql, mapped = mapping.select(header)
+        except MappingError as exc:
+            raise RejectedFile(f"{MAPPING_FILE}: {exc}") from exc
+        self.con.execute(f"create temp table _cx_all as {sql}")
+        self.con.execute(
+            "create temp table _cx_src as select * exclude (_exclude, _record_date) "
+            "from _cx_all where _exclude is null"
+        )
+        self.con.execute(
+            "create temp table _cx_excl as select _ord, _exclude as reason, _record_date "
+            "from _cx_all where _exclude is not null"
+        )
+        self._header = self._check_header(e, mapped)
+
+    def _stage(self, e: Entity, path: str, url: str) -> None:
+        fmt = self._fmt = self._format(path)
+        target = path if self.local else url
+        mapping = self._mapping_for(path)
+        if mapping is not None:
+            self._stage_mapped(e, mapping, path, url)
+            return
         if fmt == "csv":
-            header = self._csv_header(e, path)
-            columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
-            source = (
-                f"read_csv({_sql_str(target)}, header = true, auto_detect = false, "
-                f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-                "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
-            )
-            self.con.execute(
-                f"create temp table _cx_src as select row_number() over () as _ord, * from {source}"
-            )
+            header = self._check_header(e, self._csv_names(path))
+            self._read_csv(path, url, header, "_cx_src")
         elif fmt == "jsonl":
             lines = (
                 f"read_csv({_sql_str(target)}, columns = {{'_json': 'VARCHAR'}}, header = false, "
@@ -398,9 +463,9 @@ class Loader:
                 f"{cols} from read_parquet({_sql_str(target)})"
             )
         self._header = header
-        self._fmt = fmt
 
-    def _csv_header(self, e: Entity, path: str) -> list[str]:
+    def _csv_names(self, path: str) -> list[str]:
+        """The header row's names, after checking the file is readable UTF-8 text."""
         try:
             with self.fs.open(path, "rb", compression="infer") as fh:
                 first = fh.readline(1 << 16)
@@ -414,8 +479,7 @@ class Loader:
             raise RejectedFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         if not text.strip():
             raise RejectedFile("empty file: no header row")
-        names = next(csv.reader([text.rstrip("\r\n")]))
-        return self._check_header(e, names)
+        return next(csv.reader([text.rstrip("\r\n")]))
 
     def _check_header(self, e: Entity, names: list[str]) -> list[str]:
         names = [n.strip() for n in names]
@@ -440,7 +504,8 @@ class Loader:
         expression; `checked` gathers the reasons in `_errors`.
         """
         present = set(self._header)
-        tz_mode = self.time_zone_for(e.name)
+        mapping = self._mapping_for(self._path)
+        tz_mode = mapping.time_zone if mapping else self.time_zone_for(e.name)
         join, site_zone = "", ""
         if tz_mode == "site":
             if "site_id" in e.column_names and "site_id" in present:
@@ -579,7 +644,12 @@ class Loader:
                 "join _cx_src as src on src._ord = t._ord "
                 "where len(t._errors) > 0 order by t._ord"
             ).fetchall()
-        lines = self._physical_lines([b[0] for b in bad], [r[0] for r in rejects], url)
+        excluded = []
+        if self._mapping_for(self._path) is not None:
+            excluded = con.execute("select _ord, reason, _record_date from _cx_excl order by _ord").fetchall()
+        lines = self._physical_lines(
+            [b[0] for b in bad] + [x[0] for x in excluded], [r[0] for r in rejects], url
+        )
         cols = ", ".join(_ident(n) for n in e.column_names)
         good = "(select * from _cx_typed where len(_errors) = 0)"
         old = [
@@ -595,7 +665,8 @@ class Loader:
             replaced = con.execute(
                 f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
             ).fetchone()[0]
-            con.execute(f"delete from {QUARANTINE} where file_id in (select unnest(?))", [old])
+            for table in (QUARANTINE, EXCLUDED):
+                con.execute(f"delete from {table} where file_id in (select unnest(?))", [old])
             con.execute(
                 f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
                 "where file_id in (select unnest(?))",
@@ -615,6 +686,11 @@ class Loader:
             con.executemany(
                 f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
                 [[file_id, e.name, url, ln, reason, rec] for ln, reason, rec in quarantine],
+            )
+        if excluded:
+            con.executemany(
+                f"insert into {EXCLUDED} values (?, ?, ?, ?, ?, ?)",
+                [[file_id, e.name, url, lines[o], day, why] for o, why, day in excluded],
             )
         self._manifest(
             file_id,
