@@ -90,11 +90,26 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     ]
 
 
-def dbt_env(settings: Settings) -> None:
-    """The environment dbt's profile reads: the warehouse to build in."""
-    os.environ["CXMART_WAREHOUSE"] = str(settings.warehouse)
-    os.environ["CXMART_ORG_TIME_ZONE"] = settings.org_time_zone
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+@contextmanager
+def dbt_env(settings: Settings):
+    """The environment dbt's profile reads (the warehouse, the organisation's zone), set only
+    while dbt runs: left behind, it would redirect every later Settings.resolve() in this
+    process to this run's warehouse."""
+    wanted = {
+        "CXMART_WAREHOUSE": str(settings.warehouse),
+        "CXMART_ORG_TIME_ZONE": settings.org_time_zone,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"),
+    }
+    before = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def build(
@@ -105,7 +120,6 @@ def build(
     """`dbt build` (models, seeds, tests, unit tests) into the working warehouse, in process."""
     from dbt.cli.main import dbtRunner
 
-    dbt_env(settings)
     Path(settings.home / "dbt").mkdir(parents=True, exist_ok=True)
 
     def callback(event) -> None:
@@ -115,7 +129,8 @@ def build(
 
     extra = ["--quiet"] if quiet else []
     try:
-        res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
+        with dbt_env(settings):
+            res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
     finally:
         _release_dbt_duckdb()
     summary = BuildSummary(success=bool(res.success))

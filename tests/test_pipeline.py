@@ -35,6 +35,8 @@ def test_run_loads_and_builds_every_staging_model(small_centre, tmp_path):
     assert not report.rejected and report.quarantined == 0
     assert summary.success, summary.failures
     assert summary.counts["model"] == len(schema.ENTITIES)
+    # dbt's settings do not outlive the build: the next run resolves its own warehouse.
+    assert "CXMART_WAREHOUSE" not in os.environ
     assert summary.counts["test"] > len(schema.ENTITIES)
 
     con = duckdb.connect(str(settings.warehouse), read_only=True)
