@@ -16,12 +16,16 @@ renamed as (
         site_id,
         program_id,
         channel,
-        -- documented default (SOURCES.md) when the export leaves it empty: 20
-        coalesce(service_level_seconds, 20) as service_level_seconds,
+        -- documented default (SOURCES.md, dbt var) when the export leaves it empty: 20
+        coalesce(
+            service_level_seconds, {{ var('default_service_level_seconds') }}
+        ) as service_level_seconds,
         -- documented default (SOURCES.md) when the export leaves it empty: 5
-        coalesce(short_abandon_seconds, 5) as short_abandon_seconds,
+        coalesce(
+            short_abandon_seconds, {{ var('default_short_abandon_seconds') }}
+        ) as short_abandon_seconds,
         -- documented default (SOURCES.md) when the export leaves it empty: copc_offered
-        coalesce(sl_formula, 'copc_offered') as sl_formula,
+        coalesce(sl_formula, '{{ var("default_sl_formula") }}') as sl_formula,
         cycle_time_hours,
         calendar_id,
 
