@@ -9,9 +9,13 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from conftest import REALDATA, load, query, write
+from cxmart import pipeline
+from cxmart.config import Settings
+
+from conftest import REALDATA, TEST_KEY, csv_text, load, query, write
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "connectors" / "mappings"
 TECHNION = REALDATA / "technion_anonymous_bank"
@@ -116,11 +120,11 @@ def technion(tmp_path_factory):
     report = load(landing, wh)
     with source.open(newline="") as fh:
         records = list(csv.DictReader(fh))
-    return report, wh, records
+    return report, wh, records, landing
 
 
 def test_technion_log_loads_every_record_once_with_nothing_quarantined(technion):
-    report, wh, records = technion
+    report, wh, records, _ = technion
     (f,) = report.files
     assert (f.status, f.quarantined) == ("loaded", 0)
     excluded = dict(query(wh, "select reason, count(*) from raw._excluded group by all"))
@@ -135,7 +139,7 @@ def test_technion_log_loads_every_record_once_with_nothing_quarantined(technion)
 
 
 def test_technion_daily_offered_and_answered_follow_the_source_rules(technion):
-    _, wh, records = technion
+    _, wh, records, _ = technion
     # Worked from the rules in SOURCE.txt, straight from the CSV: PHANTOM is not a call;
     # HANG without a queue entry (and no service) hung up in the IVR and was never offered;
     # everything else was offered; AGENT was answered.
@@ -156,7 +160,7 @@ def test_technion_daily_offered_and_answered_follow_the_source_rules(technion):
 
 
 def test_technion_daily_totals_reconcile_with_the_third_party(technion):
-    _, wh, _ = technion
+    _, wh, _, _ = technion
     with (TECHNION / "thirdparty_daily_metrics_aug1999.csv").open(newline="") as fh:
         third = {r["date"].replace("1999-", "2010-"): r for r in csv.DictReader(fh)}
     loaded = dict(
@@ -180,3 +184,47 @@ def test_technion_daily_totals_reconcile_with_the_third_party(technion):
         records = loaded[day][0] + excluded.get(day, (0, 0))[0]
         hangs = loaded[day][1] + excluded.get(day, (0, 0))[1]
         assert (day, records, hangs) == (day, int(row["total_calls"]), int(row["hangs"]))
+
+
+def test_technion_daily_offered_and_answered_in_the_metric_mart(technion, tmp_path):
+    """Through the whole pipeline: calls offered and answered per local day (Jerusalem) at the
+    channel level, against counts made straight from the CSV by the source's rules."""
+    _, _, records, source_landing = technion
+    landing = tmp_path / "landing"
+    shutil.copytree(source_landing, landing)
+    bank = [{"site_id": "BANK", "time_zone": "Asia/Jerusalem"}]
+    write(landing, "sites", "sites.csv", csv_text("sites", bank))
+    settings = Settings.resolve(home=tmp_path / "home", landing=landing)
+    report, summary = pipeline.run(settings, TEST_KEY)
+    assert summary.success and report.quarantined == 0
+
+    def seconds(clock: str) -> int:
+        h, m, s = (int(x) for x in clock.split(":"))
+        return 3600 * h + 60 * m + s
+
+    offered, answered = Counter(), Counter()
+    for r in records:
+        no_queue = r["q_start"] == "0:00:00" and r["ser_start"] == "0:00:00"
+        if r["outcome"] == "PHANTOM" or (r["outcome"] == "HANG" and no_queue):
+            continue
+        start = next(t for t in (r["q_start"], r["ser_start"], r["vru_exit"]) if t != "0:00:00")
+        day = dt.date.fromisoformat(r["date"])
+        if seconds(r["vru_entry"]) - seconds(start) > 12 * 3600:  # crossed midnight
+            day += dt.timedelta(days=1)
+        offered[day] += 1
+        answered[day] += r["outcome"] == "AGENT"
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        got = con.execute(
+            "select period_start, metric_id, value from mart.metric_values "
+            "where unit_level = 'channel' and period_grain = 'day' "
+            "and metric_id in ('voice_offered', 'voice_answered')"
+        ).fetchall()
+    finally:
+        con.close()
+    mart_offered = {d: v for d, m, v in got if m == "voice_offered"}
+    mart_answered = {d: v for d, m, v in got if m == "voice_answered"}
+    assert mart_offered == {d: float(n) for d, n in offered.items()}
+    assert mart_answered == {d: float(answered[d]) for d in offered}
+    assert sum(answered.values()) == 31_402
