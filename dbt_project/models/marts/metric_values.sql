@@ -1,12 +1,13 @@
 -- The metric mart: one row per metric x unit of measure x period (local day and month).
 -- Every rate is its summed numerator over its summed denominator at that level, never an
--- average of lower-level rates; a zero denominator gives NULL with a reason.
+-- average of lower-level rates; a zero denominator gives NULL with a reason. Each metric
+-- family contributes one long-form model (unit, period, metric_id, numerator, denominator).
 
 with
 
-voice_days as (
+family_metrics as (
 
-    select * from {{ ref('int_voice__unit_days') }}
+    select * from {{ ref('int_voice__metrics') }}
 
 ),
 
@@ -16,136 +17,22 @@ definitions as (
 
 ),
 
-voice_periods as (
-
-    select
-        unit_level,
-        unit_id,
-        'day' as period_grain,
-        period_start,
-        * exclude (unit_level, unit_id, period_start)
-    from voice_days
-
-    union all
-
-    select
-        unit_level,
-        unit_id,
-        'month' as period_grain,
-        cast(date_trunc('month', period_start) as date) as period_start,
-        sum(offered) as offered,
-        sum(answered) as answered,
-        sum(abandoned) as abandoned,
-        sum(short_abandoned) as short_abandoned,
-        sum(answered_within_sl) as answered_within_sl,
-        sum(answered_after_sl) as answered_after_sl,
-        sum(abandoned_within_sl) as abandoned_within_sl,
-        sum(abandoned_after_sl) as abandoned_after_sl,
-        sum(callbacks) as callbacks,
-        sum(timeouts) as timeouts,
-        sum(exit_keys) as exit_keys,
-        sum(no_agents) as no_agents,
-        sum(overflows) as overflows,
-        sum(transferred) as transferred,
-        sum(sl_numerator) as sl_numerator,
-        sum(sl_denominator) as sl_denominator,
-        sum(answered_wait_seconds) as answered_wait_seconds,
-        sum(answered_handle_seconds) as answered_handle_seconds
-    from voice_days
-    group by unit_level, unit_id, date_trunc('month', period_start)
-
-),
-
-voice_metrics as (
-
-    select
-        p.unit_level,
-        p.unit_id,
-        p.period_grain,
-        p.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
-    from voice_periods as p
-    cross join unnest([
-        { 'metric_id': 'voice_offered', 'numerator': p.offered, 'denominator': null },
-        { 'metric_id': 'voice_answered', 'numerator': p.answered, 'denominator': null },
-        { 'metric_id': 'voice_abandoned', 'numerator': p.abandoned, 'denominator': null },
-        {
-            'metric_id': 'voice_short_abandoned',
-            'numerator': p.short_abandoned,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_answered_within_sl',
-            'numerator': p.answered_within_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_answered_after_sl',
-            'numerator': p.answered_after_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_abandoned_within_sl',
-            'numerator': p.abandoned_within_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_abandoned_after_sl',
-            'numerator': p.abandoned_after_sl,
-            'denominator': null
-        },
-        { 'metric_id': 'voice_callbacks', 'numerator': p.callbacks, 'denominator': null },
-        { 'metric_id': 'voice_timeouts', 'numerator': p.timeouts, 'denominator': null },
-        { 'metric_id': 'voice_exit_keys', 'numerator': p.exit_keys, 'denominator': null },
-        { 'metric_id': 'voice_no_agents', 'numerator': p.no_agents, 'denominator': null },
-        { 'metric_id': 'voice_overflows', 'numerator': p.overflows, 'denominator': null },
-        {
-            'metric_id': 'voice_service_level',
-            'numerator': p.sl_numerator,
-            'denominator': p.sl_denominator
-        },
-        {
-            'metric_id': 'voice_asa',
-            'numerator': p.answered_wait_seconds,
-            'denominator': p.answered
-        },
-        {
-            'metric_id': 'voice_abandon_rate',
-            'numerator': p.abandoned - p.short_abandoned,
-            'denominator': p.offered - p.short_abandoned
-        },
-        {
-            'metric_id': 'voice_aht',
-            'numerator': p.answered_handle_seconds,
-            'denominator': p.answered
-        },
-        {
-            'metric_id': 'voice_transfer_rate',
-            'numerator': p.transferred,
-            'denominator': p.answered
-        }
-    ]) as metric_parts (part)
-
-),
-
 final as (
 
     select
-        voice_metrics.metric_id,
+        family_metrics.metric_id,
         definitions.metric_name,
-        voice_metrics.unit_level,
-        voice_metrics.unit_id,
-        voice_metrics.period_grain,
-        voice_metrics.period_start,
-        cast(voice_metrics.numerator as double) as numerator,
-        cast(voice_metrics.denominator as double) as denominator,
+        family_metrics.unit_level,
+        family_metrics.unit_id,
+        family_metrics.period_grain,
+        family_metrics.period_start,
+        cast(family_metrics.numerator as double) as numerator,
+        cast(family_metrics.denominator as double) as denominator,
         -- `value` is a keyword, but it is the contract's column name (issue 3)
         case
-            when definitions.aggregation = 'count' then cast(voice_metrics.numerator as double)
-            when voice_metrics.denominator > 0
-                then voice_metrics.numerator / voice_metrics.denominator
+            when definitions.aggregation = 'count' then cast(family_metrics.numerator as double)
+            when family_metrics.denominator > 0
+                then family_metrics.numerator / family_metrics.denominator
         end as value,  -- noqa: RF04
         cast(null as bigint) as sample_size,
         cast(null as double) as ci_low,
@@ -153,14 +40,14 @@ final as (
         definitions.direction,
         definitions.metric_type,
         cast(definitions.copc_item as varchar) as copc_item,
-        definitions.aggregation = 'count' or voice_metrics.denominator > 0 as is_countable,
+        definitions.aggregation = 'count' or family_metrics.denominator > 0 as is_countable,
         case
-            when definitions.aggregation <> 'count' and not voice_metrics.denominator > 0
+            when definitions.aggregation <> 'count' and not family_metrics.denominator > 0
                 then 'zero_denominator'
         end as not_countable_reason
 
-    from voice_metrics
-    inner join definitions on voice_metrics.metric_id = definitions.metric_id
+    from family_metrics
+    inner join definitions on family_metrics.metric_id = definitions.metric_id
 
 )
 
