@@ -8,6 +8,10 @@ with
 family_metrics as (
 
     select * from {{ ref('int_voice__metrics') }}
+    union all
+    select * from {{ ref('int_tickets__metrics') }}
+    union all
+    select * from {{ ref('int_chat__metrics') }}
 
 ),
 

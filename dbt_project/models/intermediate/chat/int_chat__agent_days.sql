@@ -1,0 +1,106 @@
+-- Chat concurrency parts per CSS, unit of measure and local day (METRICS.md chat_concurrency):
+-- chat_seconds = sum of (duration + wrap) of the CSS's handled chats; handling_seconds = length
+-- of the UNION of their [first human response, end + wrap] intervals (gaps and islands), so
+-- overlapping chats are not counted twice. Levels above sum these parts.
+
+with
+
+sessions as (
+
+    select * from {{ ref('fct_chat_sessions') }}
+    where is_handled and ended_at is not null
+
+),
+
+intervals as (
+
+{% for level, unit, day in [
+    ('queue', 'queue_id', 'chat_date'),
+    ('site', 'site_id', 'chat_date'),
+    ('program', 'program_id', 'chat_date'),
+    ('client', 'client_id', 'chat_date'),
+    ('channel', "'chat'", 'chat_date'),
+    ('organisation', "'organisation'", 'chat_org_date'),
+] %}
+        select
+            '{{ level }}' as unit_level,
+            {{ unit }} as unit_id,
+            agent_id,
+            {{ day }} as period_start,
+            chat_id,
+            first_human_response_at as interval_start,
+            wrap_ended_at as interval_end,
+            handle_seconds
+        from sessions
+        where {{ unit }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+ordered as (
+
+    select
+        *,
+        -- the furthest end of every earlier interval of this CSS, unit and day
+        max(interval_end) over (
+            partition by unit_level, unit_id, agent_id, period_start
+            order by interval_start, chat_id
+            rows between unbounded preceding and 1 preceding
+        ) as previous_max_end
+
+    from intervals
+
+),
+
+islands as (
+
+    select
+        *,
+        sum(
+            case
+                when previous_max_end is null or interval_start > previous_max_end then 1
+                else 0
+            end
+        ) over (
+            partition by unit_level, unit_id, agent_id, period_start
+            order by interval_start, chat_id
+            rows between unbounded preceding and current row
+        ) as island_number
+
+    from ordered
+
+),
+
+island_lengths as (
+
+    select
+        unit_level,
+        unit_id,
+        agent_id,
+        period_start,
+        island_number,
+        sum(handle_seconds) as chat_seconds,
+        epoch(max(interval_end) - min(interval_start)) as handling_seconds
+
+    from islands
+    group by unit_level, unit_id, agent_id, period_start, island_number
+
+),
+
+final as (
+
+    select
+        unit_level,
+        unit_id,
+        agent_id,
+        period_start,
+        sum(chat_seconds) as chat_seconds,
+        sum(handling_seconds) as handling_seconds
+
+    from island_lengths
+    group by unit_level, unit_id, agent_id, period_start
+
+)
+
+select * from final

@@ -1,0 +1,124 @@
+-- Opening windows of each ticket queue's calendar, one row per queue, local date and opening
+-- interval, in UTC [window_start_at, window_end_at). The arithmetic is done on the local wall
+-- clock of the queue's site (IANA zone) per local date, so DST changes are exact; holidays are
+-- closed. Decisions: DECISIONLOG.md, "Tickets".
+
+with
+
+queues as (
+
+    select * from {{ ref('stg_reference__queues') }}
+    where calendar_id is not null
+
+),
+
+sites as (
+
+    select * from {{ ref('stg_reference__sites') }}
+
+),
+
+calendars as (
+
+    select * from {{ ref('stg_reference__calendars') }}
+
+),
+
+holidays as (
+
+    select * from {{ ref('stg_reference__holidays') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_ticketing__tickets') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_ticketing__ticket_events') }}
+
+),
+
+queue_zones as (
+
+    select
+        queues.queue_id,
+        queues.calendar_id,
+        coalesce(queues.cycle_time_hours, 0) as cycle_time_hours,
+        coalesce(sites.time_zone, 'UTC') as time_zone
+    from queues
+    left join sites on queues.site_id = sites.site_id
+
+),
+
+-- local dates from the day before the first ticket to well after the last one (enough room
+-- for the longest cycle time even over a run of closed days) and at least to the last day with
+-- data, for the backlog's business-hours lateness
+date_range as (
+
+    select
+        cast(min(tickets.received_at) as date) - 1 as first_date,
+        greatest(
+            cast(max(tickets.received_at) as date)
+            + 31
+            + cast(
+                ceil((select max(qz.cycle_time_hours) from queue_zones as qz) / 24.0 * 7)
+                as integer
+            ),
+            cast(max(tickets.completed_at) as date) + 1,
+            cast((select max(events.event_at) from events) as date) + 1
+        ) as last_date
+    from tickets
+
+),
+
+local_dates as (
+
+    select cast(date_series.day_at as date) as local_date
+    from date_range
+    cross join
+        generate_series(
+            date_range.first_date, date_range.last_date, interval 1 day
+        ) as date_series (day_at)
+
+),
+
+windows as (
+
+    select
+        queue_zones.queue_id,
+        queue_zones.calendar_id,
+        queue_zones.time_zone,
+        local_dates.local_date,
+        timezone(
+            queue_zones.time_zone, local_dates.local_date + calendars.opens_local_time
+        ) as window_start_at,
+        -- closes_at 24:00:00 is the next local midnight
+        timezone(
+            queue_zones.time_zone, local_dates.local_date + calendars.closes_local_time
+        ) as window_end_at
+    from queue_zones
+    inner join calendars on queue_zones.calendar_id = calendars.calendar_id
+    inner join local_dates on isodow(local_dates.local_date) = calendars.weekday
+    left join holidays
+        on
+            queue_zones.calendar_id = holidays.calendar_id
+            and local_dates.local_date = holidays.holiday_date
+    where holidays.holiday_date is null
+
+),
+
+final as (
+
+    select
+        *,
+        epoch(window_end_at - window_start_at) as window_seconds
+    from windows
+    where window_end_at > window_start_at
+
+)
+
+select * from final

@@ -1,0 +1,290 @@
+-- Ticket metrics in long form (METRICS.md section 3): numerator and denominator per metric, unit
+-- of measure and period (local day, and month). Flow metrics sum their days into the month;
+-- backlog is a point-in-time measure, so its month row is the month-end snapshot.
+-- metric_values adds the dictionary and computes the value. Decisions: DECISIONLOG.md, "Tickets".
+
+with
+
+tickets as (
+
+    select * from {{ ref('fct_tickets') }}
+
+),
+
+cases as (
+
+    select * from {{ ref('fct_cases') }}
+    where is_closed
+
+),
+
+backlog as (
+
+    select * from {{ ref('int_tickets__backlog_snapshots') }}
+
+),
+
+-- one row per ticket and thing that happened to it, dated on both clocks
+happenings as (
+
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        received_date as site_date,
+        received_org_date as org_date,
+        1 as received,
+        0 as completed,
+        0 as completed_on_time,
+        0 as reopened,
+        0 as responded,
+        0 as responded_on_time,
+        0 as cases_closed,
+        0 as cases_closed_on_time
+    from tickets
+    where received_at is not null
+
+    union all
+
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        completed_date as site_date,
+        completed_org_date as org_date,
+        0 as received,
+        1 as completed,
+        cast(coalesce(is_on_time, false) as integer) as completed_on_time,
+        cast(is_reopened_within_14_days as integer) as reopened,
+        0 as responded,
+        0 as responded_on_time,
+        0 as cases_closed,
+        0 as cases_closed_on_time
+    from tickets
+    where completed_at is not null
+
+    union all
+
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        responded_date as site_date,
+        responded_org_date as org_date,
+        0 as received,
+        0 as completed,
+        0 as completed_on_time,
+        0 as reopened,
+        1 as responded,
+        cast(coalesce(is_responded_on_time, false) as integer) as responded_on_time,
+        0 as cases_closed,
+        0 as cases_closed_on_time
+    from tickets
+    where first_response_at is not null
+
+    union all
+
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        closed_date as site_date,
+        closed_org_date as org_date,
+        0 as received,
+        0 as completed,
+        0 as completed_on_time,
+        0 as reopened,
+        0 as responded,
+        0 as responded_on_time,
+        1 as cases_closed,
+        cast(is_closed_on_time as integer) as cases_closed_on_time
+    from cases
+
+),
+
+{% set levels = [
+    ('queue', 'queue_id', 'site'),
+    ('site', 'site_id', 'site'),
+    ('program', 'program_id', 'site'),
+    ('client', 'client_id', 'site'),
+    ('channel', 'channel', 'site'),
+    ('organisation', "'organisation'", 'organisation'),
+] %}
+
+flow_days as (
+
+    {% for level, unit, clock in levels %}
+        select
+            '{{ level }}' as unit_level,
+            {{ unit }} as unit_id,
+            {{ 'org_date' if clock == 'organisation' else 'site_date' }} as period_start,
+            sum(received) as received,
+            sum(completed) as completed,
+            sum(completed_on_time) as completed_on_time,
+            sum(reopened) as reopened,
+            sum(responded) as responded,
+            sum(responded_on_time) as responded_on_time,
+            sum(cases_closed) as cases_closed,
+            sum(cases_closed_on_time) as cases_closed_on_time
+        from happenings
+        where {{ unit }} is not null
+        group by all
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+backlog_days as (
+
+    {% for level, unit, clock in levels %}
+        select
+            '{{ level }}' as unit_level,
+            {{ unit }} as unit_id,
+            snapshot_date as period_start,
+            bool_or(is_month_snapshot) as is_month_snapshot,
+            count(*) as backlog_items,
+            sum(lateness_hours) as backlog_lateness_hours
+        from backlog
+        where clock = '{{ clock }}' and {{ unit }} is not null
+        group by all
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+flow_periods as (
+
+    select
+        unit_level,
+        unit_id,
+        'day' as period_grain,
+        period_start,
+        * exclude (unit_level, unit_id, period_start)
+    from flow_days
+
+    union all
+
+    select
+        unit_level,
+        unit_id,
+        'month' as period_grain,
+        cast(date_trunc('month', period_start) as date) as period_start,
+        sum(received) as received,
+        sum(completed) as completed,
+        sum(completed_on_time) as completed_on_time,
+        sum(reopened) as reopened,
+        sum(responded) as responded,
+        sum(responded_on_time) as responded_on_time,
+        sum(cases_closed) as cases_closed,
+        sum(cases_closed_on_time) as cases_closed_on_time
+    from flow_days
+    group by unit_level, unit_id, date_trunc('month', period_start)
+
+),
+
+backlog_periods as (
+
+    select
+        unit_level,
+        unit_id,
+        'day' as period_grain,
+        period_start,
+        backlog_items,
+        backlog_lateness_hours
+    from backlog_days
+
+    union all
+
+    select
+        unit_level,
+        unit_id,
+        'month' as period_grain,
+        cast(date_trunc('month', period_start) as date) as period_start,
+        backlog_items,
+        backlog_lateness_hours
+    from backlog_days
+    where is_month_snapshot
+
+),
+
+flow_metrics as (
+
+    select
+        p.unit_level,
+        p.unit_id,
+        p.period_grain,
+        p.period_start,
+        struct_extract(metric_parts.part, 'metric_id') as metric_id,
+        struct_extract(metric_parts.part, 'numerator') as numerator,
+        struct_extract(metric_parts.part, 'denominator') as denominator
+    from flow_periods as p
+    cross join unnest([
+        { 'metric_id': 'ticket_received', 'numerator': p.received, 'denominator': null },
+        { 'metric_id': 'ticket_completed', 'numerator': p.completed, 'denominator': null },
+        {
+            'metric_id': 'ticket_timeliness',
+            'numerator': p.completed_on_time,
+            'denominator': p.completed
+        },
+        {
+            'metric_id': 'ticket_first_response_timeliness',
+            'numerator': p.responded_on_time,
+            'denominator': p.responded
+        },
+        {
+            'metric_id': 'ticket_reopen_rate',
+            'numerator': p.reopened,
+            'denominator': p.completed
+        },
+        {
+            'metric_id': 'case_end_to_end_timeliness',
+            'numerator': p.cases_closed_on_time,
+            'denominator': p.cases_closed
+        }
+    ]) as metric_parts (part)
+
+),
+
+backlog_metrics as (
+
+    select
+        p.unit_level,
+        p.unit_id,
+        p.period_grain,
+        p.period_start,
+        struct_extract(metric_parts.part, 'metric_id') as metric_id,
+        struct_extract(metric_parts.part, 'numerator') as numerator,
+        struct_extract(metric_parts.part, 'denominator') as denominator
+    from backlog_periods as p
+    cross join unnest([
+        {
+            'metric_id': 'ticket_backlog_count',
+            'numerator': cast(p.backlog_items as double),
+            'denominator': null
+        },
+        {
+            'metric_id': 'ticket_backlog_avg_lateness',
+            'numerator': p.backlog_lateness_hours,
+            'denominator': cast(p.backlog_items as double)
+        }
+    ]) as metric_parts (part)
+
+),
+
+final as (
+
+    select * from flow_metrics
+    union all
+    select * from backlog_metrics
+
+)
+
+select * from final

@@ -1,0 +1,177 @@
+-- One row per chat session with its queue's settings, its local dates and the flags each chat
+-- metric (METRICS.md section 2) sums. Decisions: DECISIONLOG.md, "Chat".
+
+with
+
+sessions as (
+
+    select * from {{ ref('stg_chat__sessions') }}
+
+),
+
+messages as (
+
+    select * from {{ ref('stg_chat__messages') }}
+
+),
+
+queues as (
+
+    select * from {{ ref('stg_reference__queues') }}
+
+),
+
+sites as (
+
+    select * from {{ ref('stg_reference__sites') }}
+
+),
+
+programs as (
+
+    select * from {{ ref('stg_reference__programs') }}
+
+),
+
+-- each customer message paired with the next CSS message in the same chat (bots excluded)
+message_pairs as (
+
+    select
+        chat_id,
+        sender,
+        sent_at,
+        min(case when sender = 'agent' then sent_at end) over (
+            partition by chat_id
+            order by sent_at
+            range between current row and unbounded following
+        ) as next_agent_message_at
+
+    from messages
+
+),
+
+message_summary as (
+
+    select
+        chat_id,
+        count(*) as message_count,
+        min(case when sender = 'agent' then sent_at end) as first_agent_message_at,
+        count(*) filter (
+            where sender = 'customer' and next_agent_message_at is not null
+        ) as response_pairs,
+        coalesce(
+            sum(
+                case
+                    when sender = 'customer' and next_agent_message_at is not null
+                        then epoch(next_agent_message_at - sent_at)
+                end
+            ),
+            0
+        ) as response_gap_seconds
+
+    from message_pairs
+    group by chat_id
+
+),
+
+joined as (
+
+    select
+        sessions.chat_id,
+        sessions.site_id,
+        sessions.program_id,
+        programs.client_id,
+        sessions.queue_id,
+        sessions.customer_key,
+        sessions.agent_id,
+        sessions.chat_type,
+        sessions.invited_at,
+        sessions.requested_at,
+        sessions.customer_replied_at,
+        sessions.is_established as source_is_established,
+        sessions.ended_at,
+        sessions.end_reason,
+        coalesce(sessions.chat_type = 'proactive', false) as is_proactive,
+        -- the clock starts at the request (reactive) or the acceptance (proactive); a proactive
+        -- chat without requested_at was declined and is never offered
+        sessions.requested_at as started_at,
+        -- the first HUMAN response: the first CSS message; the session's own field only when
+        -- the chat has no message log
+        case
+            when message_summary.message_count > 0 then message_summary.first_agent_message_at
+            else sessions.first_human_response_at
+        end as first_human_response_at,
+        coalesce(message_summary.response_pairs, 0) as response_pairs,
+        coalesce(message_summary.response_gap_seconds, 0) as response_gap_seconds,
+        coalesce(sessions.wrap_seconds, 0) as wrap_seconds,
+        coalesce(sites.time_zone, 'UTC') as site_time_zone,
+        coalesce(
+            queues.service_level_seconds, {{ var('default_service_level_seconds') }}
+        ) as service_level_seconds,
+        coalesce(
+            queues.short_abandon_seconds, {{ var('default_short_abandon_seconds') }}
+        ) as short_abandon_seconds
+
+    from sessions
+    left join message_summary on sessions.chat_id = message_summary.chat_id
+    left join queues on sessions.queue_id = queues.queue_id
+    left join sites on sessions.site_id = sites.site_id
+    left join programs on sessions.program_id = programs.program_id
+
+),
+
+flagged as (
+
+    select
+        *,
+        -- the day of the request/acceptance; a declined invitation counts on its invitation day
+        cast(
+            timezone(site_time_zone, coalesce(started_at, invited_at)) as date
+        ) as chat_date,
+        cast(
+            timezone({{ org_time_zone() }}, coalesce(started_at, invited_at)) as date
+        ) as chat_org_date,
+        started_at is not null as is_offered,
+        is_proactive and invited_at is not null as is_invited,
+        is_proactive and invited_at is not null and started_at is not null as is_accepted,
+        first_human_response_at is not null and started_at is not null as is_responded,
+        -- the wait to the first human response, or to the end when nobody responded
+        epoch(coalesce(first_human_response_at, ended_at) - started_at) as wait_seconds,
+        -- a dialog is established once a CSS responded and the customer replied
+        coalesce(
+            source_is_established,
+            first_human_response_at is not null and customer_replied_at is not null
+        ) as is_established,
+        agent_id is not null and first_human_response_at is not null as is_handled,
+        -- the CSS handles the chat from the first human response to the end
+        epoch(ended_at - first_human_response_at) as duration_seconds
+
+    from joined
+
+),
+
+final as (
+
+    select
+        *,
+        is_offered and not is_established as is_abandoned,
+        -- short abandon: left before any human response, strictly under the threshold
+        is_offered
+        and not is_established
+        and first_human_response_at is null
+        and wait_seconds < short_abandon_seconds as is_short_abandoned,
+        -- a first human response at exactly T meets the service level
+        is_offered
+        and first_human_response_at is not null
+        and wait_seconds <= service_level_seconds as is_responded_within_sl,
+        is_established and end_reason = 'customer_left' as is_session_abandoned,
+        ended_at + to_seconds(wrap_seconds) as wrap_ended_at,
+        case
+            when is_handled then coalesce(duration_seconds, 0) + wrap_seconds else 0
+        end as handle_seconds
+
+    from flagged
+
+)
+
+select * from final
