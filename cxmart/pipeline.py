@@ -8,6 +8,7 @@ Later stages (validation, publish, scoring) slot in after `build`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -163,8 +164,12 @@ def _release_dbt_duckdb() -> None:
             manager._ENV = None
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _one_line(s: str | None) -> str:
-    return " ".join((s or "").split())[:300]
+    """dbt's message on one line, without terminal colour codes."""
+    return " ".join(_ANSI.sub("", s or "").split())[:300]
 
 
 def run(

@@ -146,3 +146,8 @@ def test_cli_run_on_a_missing_landing_fails_with_one_line(tmp_path):
     assert res.returncode == 1
     assert res.stderr.strip().splitlines()[-1].startswith("cxmart: load failed: landing location")
     assert "Traceback" not in res.stderr
+
+
+def test_a_dbt_failure_reason_is_one_plain_line():
+    raw = "\x1b[32mactual\x1b[0m differs from\n  \x1b[31mexpected\x1b[0m: 3 rows"
+    assert pipeline._one_line(raw) == "actual differs from expected: 3 rows"

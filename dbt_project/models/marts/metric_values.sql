@@ -12,6 +12,8 @@ family_metrics as (
     select * from {{ ref('int_tickets__metrics') }}
     union all
     select * from {{ ref('int_chat__metrics') }}
+    union all
+    select * from {{ ref('int_repeat_contacts__metrics') }}
 
 ),
 

@@ -76,6 +76,7 @@ joined as (
         programs.client_id,
         tickets.queue_id,
         coalesce(tickets.channel, queues.channel) as channel,
+        tickets.customer_key,
         tickets.priority,
         tickets.status,
         tickets.assignee_id,
