@@ -315,7 +315,7 @@ class Loader:
             digest = self._hash(path)
         except OSError as exc:
             return self._reject(e, url, None, None, f"cannot be read: {exc}")
-        file_id = hashlib.sha256(f"{url}\n{digest}".encode()).hexdigest()[:20]
+        file_id = _file_id(url, digest)
 
         prior = self.con.execute(f"select status from {MANIFEST} where file_id = ?", [file_id]).fetchone()
         if prior and prior[0] in ("loaded", "duplicate"):
@@ -361,7 +361,7 @@ class Loader:
     def _reject(self, e, url, size, digest, problem, file_id=None) -> FileResult:
         msg = f"{url}: rejected, {problem}"
         if digest is not None:
-            file_id = file_id or hashlib.sha256(f"{url}\n{digest}".encode()).hexdigest()[:20]
+            file_id = file_id or _file_id(url, digest)
             self._manifest(file_id, e, url, size, digest, "rejected", 0, 0, problem)
         log.error(msg)
         return FileResult(e.name, url, "rejected", message=msg)
@@ -780,6 +780,11 @@ class Loader:
                     if len(out) == len(wanted):
                         break
         return out
+
+
+def _file_id(url: str, digest: str) -> str:
+    """The manifest key of one version of one file: its location and its content."""
+    return hashlib.sha256(f"{url}\n{digest}".encode()).hexdigest()[:20]
 
 
 def _json_path(key: str) -> str:

@@ -7,7 +7,7 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -65,7 +65,7 @@ def _progress() -> Progress:
     )
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[red]cxmart:[/red] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
@@ -160,7 +160,6 @@ def _key(demo: bool) -> str:
         return pseudonym_key(demo=demo)
     except ConfigError as exc:
         _fail(str(exc), 2)
-        raise  # unreachable; keeps type checkers content
 
 
 @app.command()

@@ -18,14 +18,7 @@ agent_days as (
 
 chat_days as (
 
-{% for level, unit, day in [
-    ('queue', 'queue_id', 'chat_date'),
-    ('site', 'site_id', 'chat_date'),
-    ('program', 'program_id', 'chat_date'),
-    ('client', 'client_id', 'chat_date'),
-    ('channel', "'chat'", 'chat_date'),
-    ('organisation', "'organisation'", 'chat_org_date'),
-] %}
+    {% for level, unit, day in unit_levels("'chat'", 'chat_date', 'chat_org_date') %}
         select
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,

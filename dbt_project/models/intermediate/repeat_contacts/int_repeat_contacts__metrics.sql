@@ -11,14 +11,7 @@ contacts as (
 
 ),
 
-{% for level, unit, day in [
-    ('queue', 'queue_id', 'contact_date'),
-    ('site', 'site_id', 'contact_date'),
-    ('program', 'program_id', 'contact_date'),
-    ('client', 'client_id', 'contact_date'),
-    ('channel', 'channel', 'contact_date'),
-    ('organisation', "'organisation'", 'contact_org_date'),
-] %}
+{% for level, unit, day in unit_levels('channel', 'contact_date', 'contact_org_date') %}
     {{ level }}_days as (
 
         select

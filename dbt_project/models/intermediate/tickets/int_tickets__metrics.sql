@@ -110,22 +110,15 @@ happenings as (
 
 ),
 
-{% set levels = [
-    ('queue', 'queue_id', 'site'),
-    ('site', 'site_id', 'site'),
-    ('program', 'program_id', 'site'),
-    ('client', 'client_id', 'site'),
-    ('channel', 'channel', 'site'),
-    ('organisation', "'organisation'", 'organisation'),
-] %}
+{% set levels = unit_levels('channel', 'site_date', 'org_date') %}
 
 flow_days as (
 
-    {% for level, unit, clock in levels %}
+    {% for level, unit, day in levels %}
         select
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
-            {{ 'org_date' if clock == 'organisation' else 'site_date' }} as period_start,
+            {{ day }} as period_start,
             sum(received) as received,
             sum(completed) as completed,
             sum(completed_on_time) as completed_on_time,
@@ -144,7 +137,7 @@ flow_days as (
 
 backlog_days as (
 
-    {% for level, unit, clock in levels %}
+    {% for level, unit, day in levels %}
         select
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
@@ -153,7 +146,9 @@ backlog_days as (
             count(*) as backlog_items,
             sum(lateness_hours) as backlog_lateness_hours
         from backlog
-        where clock = '{{ clock }}' and {{ unit }} is not null
+        where
+            clock = '{{ 'organisation' if level == 'organisation' else 'site' }}'
+            and {{ unit }} is not null
         group by all
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

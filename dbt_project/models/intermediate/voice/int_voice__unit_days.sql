@@ -29,13 +29,8 @@ queue_days as (
 
 ),
 
-{% for level, unit, day in [
-    ('site', 'site_id', 'offered_date'),
-    ('program', 'program_id', 'offered_date'),
-    ('client', 'client_id', 'offered_date'),
-    ('channel', "'voice'", 'offered_date'),
-    ('organisation', "'organisation'", 'offered_org_date'),
-] %}
+{# the queue level counts segments (above); every other level counts contacts #}
+{% for level, unit, day in unit_levels("'voice'", 'offered_date', 'offered_org_date')[1:] %}
     {{ level }}_days as (
 
         select
