@@ -1,19 +1,49 @@
 -- The metric mart: one row per metric x unit of measure x period (local day and month).
 -- Every rate is its summed numerator over its summed denominator at that level, never an
 -- average of lower-level rates; a zero denominator gives NULL with a reason. Each metric
--- family contributes one long-form model (unit, period, metric_id, numerator, denominator).
+-- family contributes one long-form model (unit, period, metric_id, numerator, denominator),
+-- optionally with `sample_size` and `sample_selection` ('random' | 'nonrandom') for sampled
+-- proportions; families are stacked by column name, so a family without them gets NULLs.
+--
+-- Sampled proportions (metric_definitions.sampled: QA and survey metrics) carry their sample
+-- size (the denominator unless the family says otherwise) and a 95% Wilson score interval, and
+-- are not countable when the sample is non-random ('biased_sample'), or has fewer than
+-- var('min_sample') items or a margin (half-width) wider than var('max_margin')
+-- ('not_indicative'): the "Indicative" of SCORING.md's CUIKA rule.
+
+{%- set z2 = var('wilson_z') ~ ' * ' ~ var('wilson_z') %}
 
 with
 
+family_contract as (
+
+    -- The columns a family model may give, typed; no rows.
+    select
+        cast(null as varchar) as unit_level,
+        cast(null as varchar) as unit_id,
+        cast(null as varchar) as period_grain,
+        cast(null as date) as period_start,
+        cast(null as varchar) as metric_id,
+        cast(null as double) as numerator,
+        cast(null as double) as denominator,
+        cast(null as bigint) as sample_size,
+        cast(null as varchar) as sample_selection
+    where false
+
+),
+
 family_metrics as (
 
-    select * from {{ ref('int_voice__metrics') }}
-    union all
-    select * from {{ ref('int_tickets__metrics') }}
-    union all
-    select * from {{ ref('int_chat__metrics') }}
-    union all
-    select * from {{ ref('int_repeat_contacts__metrics') }}
+    select * from family_contract
+    {% for family in [
+        'int_voice__metrics',
+        'int_tickets__metrics',
+        'int_chat__metrics',
+        'int_repeat_contacts__metrics',
+    ] %}
+        union all by name
+        select * from {{ ref(family) }}
+    {% endfor %}
 
 ),
 
@@ -23,38 +53,77 @@ definitions as (
 
 ),
 
-final as (
+measured as (
 
     select
-        family_metrics.metric_id,
+        family_metrics.*,
         definitions.metric_name,
-        family_metrics.unit_level,
-        family_metrics.unit_id,
-        family_metrics.period_grain,
-        family_metrics.period_start,
-        cast(family_metrics.numerator as double) as numerator,
-        cast(family_metrics.denominator as double) as denominator,
-        -- `value` is a keyword, but it is the contract's column name (issue 3)
-        case
-            when definitions.aggregation = 'count' then cast(family_metrics.numerator as double)
-            when family_metrics.denominator > 0
-                then family_metrics.numerator / family_metrics.denominator
-        end as value,  -- noqa: RF04
-        cast(null as bigint) as sample_size,
-        cast(null as double) as ci_low,
-        cast(null as double) as ci_high,
+        definitions.aggregation,
         definitions.direction,
         definitions.metric_type,
-        cast(definitions.copc_item as varchar) as copc_item,
-        definitions.aggregation = 'count' or family_metrics.denominator > 0 as is_countable,
+        definitions.copc_item,
+        definitions.sampled,
         case
-            when definitions.aggregation <> 'count' and not family_metrics.denominator > 0
-                then 'zero_denominator'
-        end as not_countable_reason
-
+            when definitions.sampled
+                then coalesce(family_metrics.sample_size, family_metrics.denominator)
+        end as n,
+        case
+            when definitions.sampled and family_metrics.denominator > 0
+                then family_metrics.numerator / family_metrics.denominator
+        end as p
     from family_metrics
     inner join definitions on family_metrics.metric_id = definitions.metric_id
 
+),
+
+wilson as (
+
+    -- The 95% Wilson score interval: centre (p + z^2/2n) / (1 + z^2/n), half-width
+    -- z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n). Its closed end is exact at p = 0 and p = 1.
+    select
+        *,
+        (p + {{ z2 }} / (2 * n)) / (1 + {{ z2 }} / n) as centre,
+        {{ var('wilson_z') }}
+        * sqrt(p * (1 - p) / n + {{ z2 }} / (4 * n * n))
+        / (1 + {{ z2 }} / n) as half
+    from measured
+
+),
+
+final as (
+
+    select
+        metric_id,
+        metric_name,
+        unit_level,
+        unit_id,
+        period_grain,
+        period_start,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        -- `value` is a keyword, but it is the contract's column name (issue 3)
+        case
+            when aggregation = 'count' then cast(numerator as double)
+            when denominator > 0 then numerator / denominator
+        end as value,  -- noqa: RF04
+        cast(n as bigint) as sample_size,
+        case when p = 0 then 0.0 when p is not null then greatest(centre - half, 0.0) end as ci_low,
+        case when p = 1 then 1.0 when p is not null then least(centre + half, 1.0) end as ci_high,
+        direction,
+        metric_type,
+        cast(copc_item as varchar) as copc_item,
+        case
+            when aggregation <> 'count' and not denominator > 0 then 'zero_denominator'
+            when sampled and sample_selection = 'nonrandom' then 'biased_sample'
+            when sampled and (n < {{ var('min_sample') }} or half > {{ var('max_margin') }})
+                then 'not_indicative'
+        end as not_countable_reason
+    from wilson
+
 )
 
-select * from final
+select
+    * exclude (not_countable_reason),
+    not_countable_reason is null as is_countable,
+    not_countable_reason
+from final
