@@ -86,6 +86,9 @@ ENTITIES: tuple[Entity, ...] = (
             ),
             C("cycle_time_hours", NUM),
             C("calendar_id"),
+            # chat queues whose button is shown only while a CSS is free: chat abandonment is
+            # not measurable there (METRICS.md section 2); empty means false
+            C("chat_button_only_when_free", BOOL),
         ),
         ("queue_id",),
         "reference",

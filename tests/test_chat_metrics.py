@@ -14,7 +14,9 @@ from cxmart.config import Settings
 from conftest import TEST_KEY, csv_text, write
 
 # CQ1 (London, P1): T = 60 s, short abandons under 10 s. CQ2 (London, P2): T = 30 s, short
-# abandons off. London is on GMT (= UTC) in early March, so local days are UTC days.
+# abandons off. CQ3 (London, P3 of client C2) shows its button only while a CSS is free, so its
+# chat abandonment is not measurable. London is on GMT (= UTC) in early March, so local days are
+# UTC days.
 D1, D2 = "2026-03-10", "2026-03-11"
 
 
@@ -51,6 +53,9 @@ SESSIONS = [
      "true", (D2, "12:10:10"), "agent_closed", "A1", 0),
     ("k8", "CQ2", "P2", "reactive", None, (D2, "09:00:00"), None, None, "false",
      (D2, "09:01:00"), "customer_left", None, None),
+    # k10 on CQ3 left after 60 s: offered and abandoned, but not measurable as abandonment
+    ("k10", "CQ3", "P3", "reactive", None, (D2, "09:30:00"), None, None, "false",
+     (D2, "09:31:00"), "customer_left", None, None),
 ]  # fmt: skip
 
 MESSAGES = [
@@ -72,12 +77,15 @@ def mart(tmp_path_factory):
     ]))  # fmt: skip
     write(landing, "programs", "programs.csv", csv_text("programs", [
         {"program_id": "P1", "client_id": "C1"}, {"program_id": "P2", "client_id": "C1"},
+        {"program_id": "P3", "client_id": "C2"},
     ]))  # fmt: skip
     write(landing, "queues", "queues.csv", csv_text("queues", [
         {"queue_id": "CQ1", "site_id": "LON", "program_id": "P1", "channel": "chat",
          "service_level_seconds": 60, "short_abandon_seconds": 10},
         {"queue_id": "CQ2", "site_id": "LON", "program_id": "P2", "channel": "chat",
          "service_level_seconds": 30, "short_abandon_seconds": 0},
+        {"queue_id": "CQ3", "site_id": "LON", "program_id": "P3", "channel": "chat",
+         "chat_button_only_when_free": "true"},
     ]))  # fmt: skip
     sessions = [
         {
@@ -153,13 +161,31 @@ def test_months_and_levels_recompute_rates_from_summed_parts(mart):
     num, den, value, *_ = metric(mart, "chat_service_level", "queue", "CQ1", "month", "2026-03-01")
     assert (num, den) == (4, 6) and value == pytest.approx(4 / 6)
     assert metric(mart, "chat_asa", "queue", "CQ1", "month", "2026-03-01")[:3] == (230, 5, 46)
-    # Organisation and client: CQ2's k8 adds one offered chat, not short (threshold 0): 4 / 7.
-    for level, unit in (("organisation", "organisation"), ("client", "C1"), ("channel", "chat")):
+    # Client C1: CQ2's k8 adds one offered chat, not short (threshold 0): 4 / 7. Organisation
+    # and channel: CQ3's k10 adds one more (60 s, over the default 5 s short threshold): 4 / 8.
+    num, den, value, *_ = metric(mart, "chat_service_level", "client", "C1", "month", "2026-03-01")
+    assert (num, den) == (4, 7) and value == pytest.approx(4 / 7)
+    for level, unit in (("organisation", "organisation"), ("channel", "chat")):
         num, den, value, *_ = metric(mart, "chat_service_level", level, unit, "month", "2026-03-01")
-        assert (num, den) == (4, 7) and value == pytest.approx(4 / 7), level
+        assert (num, den) == (4, 8) and value == pytest.approx(4 / 8), level
     # Concurrency: the 10th's 1890 / 1710 plus k9's 600 / 600 on the 11th.
     num, den, *_ = metric(mart, "chat_concurrency", "organisation", "organisation", "month", "2026-03-01")
     assert (num, den) == (2490, 2310)
+
+
+def test_abandonment_is_not_measurable_where_the_button_shows_only_when_a_css_is_free(mart):
+    # CQ3 alone: its one offered chat is left out of the rate, which is NULL with that reason.
+    assert metric(mart, "chat_abandon_rate", "queue", "CQ3", "day", D2) == (
+        0, 0, None, False, "not_measurable"
+    )  # fmt: skip
+    assert metric(mart, "chat_abandon_rate", "client", "C2", "month", "2026-03-01")[4] == "not_measurable"
+    # The count of abandoned chats still includes k10.
+    assert metric(mart, "chat_abandoned", "queue", "CQ3", "day", D2)[2] == 1
+    # Above the queue the rate covers measurable queues only: k4, k5 (10th) and k8 (11th)
+    # abandoned of the 8 chats offered on CQ1 and CQ2; k10 is in neither part.
+    for level, unit in (("client", "C1"), ("organisation", "organisation"), ("channel", "chat")):
+        num, den, value, ok, _ = metric(mart, "chat_abandon_rate", level, unit, "month", "2026-03-01")
+        assert (num, den, ok) == (3, 8, True) and value == pytest.approx(3 / 8), level
 
 
 def test_no_value_is_null_without_a_reason(mart):

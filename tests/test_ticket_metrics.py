@@ -49,6 +49,18 @@ EVENTS = [
 ]
 
 
+# Agent states on Wed 11 March (GMT = UTC). Only E1's email handling and after-contact work is
+# productive ticket time of Q1 (LON, P1, email): 1 h + 0.5 h.
+STATES = [
+    ("E1", "handling", "email", "09:00", "10:00"),
+    ("E1", "acw", "email", "10:00", "10:30"),
+    ("E1", "available", "email", "10:30", "11:00"),  # idle: not productive
+    ("E1", "handling", "voice", "11:00", "12:00"),  # not a ticket channel
+    ("E2", "handling", "email", "13:00", "14:00"),  # no roster row: no program, no queue
+    ("E3", "handling", "email", "13:00", "14:00"),  # left on the 5th: no assignment that day
+]
+
+
 def ts(text):
     return f"{text}:00+00:00" if text else ""
 
@@ -90,6 +102,17 @@ def mart(tmp_path_factory):
         {"ticket_id": t, "event_at": ts(at), "status_from": a, "status_to": b} for t, at, a, b in EVENTS
     ]
     write(landing, "ticket_events", "events.csv", csv_text("ticket_events", events))
+    write(landing, "staff_roster", "roster.csv", csv_text("staff_roster", [
+        {"employee_id": "E1", "site_id": "LON", "program_id": "P1", "role": "css",
+         "hired_at": "2026-01-05"},
+        {"employee_id": "E3", "site_id": "LON", "program_id": "P1", "role": "css",
+         "hired_at": "2026-01-05", "separated_at": "2026-03-05", "separation_type": "voluntary"},
+    ]))  # fmt: skip
+    write(landing, "agent_states", "states.csv", csv_text("agent_states", [
+        {"agent_id": a, "site_id": "LON", "state": state, "channel": channel,
+         "started_at": ts(f"2026-03-11T{t0}"), "ended_at": ts(f"2026-03-11T{t1}")}
+        for a, state, channel, t0, t1 in STATES
+    ]))  # fmt: skip
     settings = Settings.resolve(home=home)
     report, summary = pipeline.run(settings, TEST_KEY)
     assert summary.success and report.quarantined == 0
@@ -179,6 +202,19 @@ def test_case_end_to_end_timeliness(mart):
         2,
         0.5,
     )
+
+
+def test_items_per_productive_hour(mart):
+    # Q1 on the 11th: t1 and t4 completed over E1's 1.5 productive hours.
+    num, den, value, *_ = metric(mart, "ticket_items_per_hour", "queue", "Q1", "day", "2026-03-11")
+    assert (num, den) == (2, 1.5) and value == pytest.approx(2 / 1.5)
+    # March: Q1 completed t1-t4 over the same 1.5 hours.
+    num, den, value, *_ = metric(mart, "ticket_items_per_hour", "queue", "Q1", "month", "2026-03-01")
+    assert (num, den) == (4, 1.5) and value == pytest.approx(4 / 1.5)
+    # Q2 (web) has no productive time captured: NULL with the reason, never infinite.
+    assert metric(mart, "ticket_items_per_hour", "queue", "Q2", "day", "2026-03-12") == (
+        2, 0, None, False, "zero_denominator"
+    )  # fmt: skip
 
 
 def test_no_value_is_null_without_a_reason(mart):

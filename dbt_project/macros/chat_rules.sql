@@ -7,6 +7,8 @@
         count(*) filter (where is_offered) as offered,
         count(*) filter (where is_responded) as responded,
         count(*) filter (where is_abandoned) as abandoned,
+        count(*) filter (where is_offered and is_abandonment_measurable) as measurable_offered,
+        count(*) filter (where is_abandoned and is_abandonment_measurable) as measurable_abandoned,
         count(*) filter (where is_short_abandoned) as short_abandoned,
         count(*) filter (where is_responded_within_sl) as responded_within_sl,
         count(*) filter (where is_offered and is_established) as established,

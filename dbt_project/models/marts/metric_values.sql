@@ -3,7 +3,8 @@
 -- average of lower-level rates; a zero denominator gives NULL with a reason. Each metric
 -- family contributes one long-form model (unit, period, metric_id, numerator, denominator),
 -- optionally with `sample_size` and `sample_selection` ('random' | 'nonrandom') for sampled
--- proportions; families are stacked by column name, so a family without them gets NULLs.
+-- proportions, and `not_countable_reason` where the family knows why a value cannot be had
+-- (it wins); families are stacked by column name, so a family without them gets NULLs.
 --
 -- Sampled proportions (metric_definitions.sampled: QA and survey metrics) carry their sample
 -- size (the denominator unless the family says otherwise) and a 95% Wilson score interval, and
@@ -27,7 +28,8 @@ family_contract as (
         cast(null as double) as numerator,
         cast(null as double) as denominator,
         cast(null as bigint) as sample_size,
-        cast(null as varchar) as sample_selection
+        cast(null as varchar) as sample_selection,
+        cast(null as varchar) as not_countable_reason
     where false
 
 ),
@@ -113,6 +115,7 @@ final as (
         metric_type,
         cast(copc_item as varchar) as copc_item,
         case
+            when not_countable_reason is not null then not_countable_reason
             when aggregation <> 'count' and not denominator > 0 then 'zero_denominator'
             when sampled and sample_selection = 'nonrandom' then 'biased_sample'
             when sampled and (n < {{ var('min_sample') }} or half > {{ var('max_margin') }})

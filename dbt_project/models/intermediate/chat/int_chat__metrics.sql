@@ -1,6 +1,7 @@
 -- Chat metrics in long form (METRICS.md section 2): numerator and denominator per metric, unit
 -- of measure and period (local day, and month summed from the days). metric_values adds the
--- dictionary and computes the value. chat_availability is not produced (DECISIONLOG.md).
+-- dictionary and computes the value. Where no chat of a unit and period was offered through a
+-- queue whose abandonment is measurable, chat_abandon_rate says 'not_measurable'.
 
 with
 
@@ -88,10 +89,12 @@ day_metrics as (
                 'numerator': d.responded_wait_seconds,
                 'denominator': d.responded
             },
+            -- only chats of queues where abandonment is measurable (DECISIONLOG "Chat: Button
+            -- Shown Only When a CSS Is Free")
             {
                 'metric_id': 'chat_abandon_rate',
-                'numerator': d.abandoned,
-                'denominator': d.offered
+                'numerator': d.measurable_abandoned,
+                'denominator': d.measurable_offered
             },
             {
                 'metric_id': 'chat_session_abandon_rate',
@@ -128,7 +131,25 @@ day_metrics as (
 
 ),
 
-final as (
+-- offered chats whose abandonment cannot be measured, per chat_abandon_rate row
+unmeasurable_days as (
+
+    select
+        day_metrics.*,
+        case
+            when day_metrics.metric_id = 'chat_abandon_rate'
+                then chat_days.offered - chat_days.measurable_offered
+        end as unmeasurable
+    from day_metrics
+    left join chat_days
+        on
+            day_metrics.unit_level = chat_days.unit_level
+            and day_metrics.unit_id = chat_days.unit_id
+            and day_metrics.period_start = chat_days.period_start
+
+),
+
+periods as (
 
     select
         unit_level,
@@ -137,8 +158,9 @@ final as (
         period_start,
         metric_id,
         cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
-    from day_metrics
+        cast(denominator as double) as denominator,
+        unmeasurable
+    from unmeasurable_days
 
     union all
 
@@ -149,9 +171,21 @@ final as (
         cast(date_trunc('month', period_start) as date) as period_start,
         metric_id,
         sum(cast(numerator as double)) as numerator,
-        sum(cast(denominator as double)) as denominator
-    from day_metrics
+        sum(cast(denominator as double)) as denominator,
+        sum(unmeasurable) as unmeasurable
+    from unmeasurable_days
     group by unit_level, unit_id, date_trunc('month', period_start), metric_id
+
+),
+
+final as (
+
+    select
+        * exclude (unmeasurable),
+        case
+            when denominator = 0 and unmeasurable > 0 then 'not_measurable'
+        end as not_countable_reason
+    from periods
 
 )
 

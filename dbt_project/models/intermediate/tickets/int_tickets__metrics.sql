@@ -18,6 +18,12 @@ cases as (
 
 ),
 
+productive_time as (
+
+    select * from {{ ref('int_tickets__productive_time') }}
+
+),
+
 backlog as (
 
     select * from {{ ref('int_tickets__backlog_snapshots') }}
@@ -42,7 +48,8 @@ happenings as (
         0 as responded,
         0 as responded_on_time,
         0 as cases_closed,
-        0 as cases_closed_on_time
+        0 as cases_closed_on_time,
+        0 as productive_hours
     from tickets
     where received_at is not null
 
@@ -63,7 +70,8 @@ happenings as (
         0 as responded,
         0 as responded_on_time,
         0 as cases_closed,
-        0 as cases_closed_on_time
+        0 as cases_closed_on_time,
+        0 as productive_hours
     from tickets
     where completed_at is not null
 
@@ -84,7 +92,8 @@ happenings as (
         1 as responded,
         cast(coalesce(is_responded_on_time, false) as integer) as responded_on_time,
         0 as cases_closed,
-        0 as cases_closed_on_time
+        0 as cases_closed_on_time,
+        0 as productive_hours
     from tickets
     where first_response_at is not null
 
@@ -105,8 +114,30 @@ happenings as (
         0 as responded,
         0 as responded_on_time,
         1 as cases_closed,
-        cast(is_closed_on_time as integer) as cases_closed_on_time
+        cast(is_closed_on_time as integer) as cases_closed_on_time,
+        0 as productive_hours
     from cases
+
+    union all
+
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        site_date,
+        org_date,
+        0 as received,
+        0 as completed,
+        0 as completed_on_time,
+        0 as reopened,
+        0 as responded,
+        0 as responded_on_time,
+        0 as cases_closed,
+        0 as cases_closed_on_time,
+        productive_hours
+    from productive_time
 
 ),
 
@@ -126,7 +157,8 @@ flow_days as (
             sum(responded) as responded,
             sum(responded_on_time) as responded_on_time,
             sum(cases_closed) as cases_closed,
-            sum(cases_closed_on_time) as cases_closed_on_time
+            sum(cases_closed_on_time) as cases_closed_on_time,
+            sum(productive_hours) as productive_hours
         from happenings
         where {{ unit }} is not null
         group by all
@@ -179,7 +211,8 @@ flow_periods as (
         sum(responded) as responded,
         sum(responded_on_time) as responded_on_time,
         sum(cases_closed) as cases_closed,
-        sum(cases_closed_on_time) as cases_closed_on_time
+        sum(cases_closed_on_time) as cases_closed_on_time,
+        sum(productive_hours) as productive_hours
     from flow_days
     group by unit_level, unit_id, date_trunc('month', period_start)
 
@@ -243,6 +276,11 @@ flow_metrics as (
             'metric_id': 'case_end_to_end_timeliness',
             'numerator': p.cases_closed_on_time,
             'denominator': p.cases_closed
+        },
+        {
+            'metric_id': 'ticket_items_per_hour',
+            'numerator': p.completed,
+            'denominator': p.productive_hours
         }
     ]) as metric_parts (part)
 

@@ -110,7 +110,9 @@ joined as (
         ) as service_level_seconds,
         coalesce(
             queues.short_abandon_seconds, {{ var('default_short_abandon_seconds') }}
-        ) as short_abandon_seconds
+        ) as short_abandon_seconds,
+        -- chat abandonment cannot be measured where the button shows only while a CSS is free
+        not coalesce(queues.is_chat_button_only_when_free, false) as is_abandonment_measurable
 
     from sessions
     left join message_summary on sessions.chat_id = message_summary.chat_id

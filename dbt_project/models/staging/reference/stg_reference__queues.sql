@@ -28,6 +28,8 @@ renamed as (
         coalesce(sl_formula, '{{ var("default_sl_formula") }}') as sl_formula,
         cycle_time_hours,
         calendar_id,
+        -- documented default when the export leaves it empty: the button is always shown
+        coalesce(chat_button_only_when_free, false) as is_chat_button_only_when_free,
 
         -- load bookkeeping
         attributes,
