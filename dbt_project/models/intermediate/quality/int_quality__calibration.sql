@@ -58,7 +58,7 @@ verdicts as (
         e.session_id,
         e.evaluation_id,
         e.is_reference,
-        struct_extract(verdict.part, 'attribute') as attribute,
+        struct_extract(verdict.part, 'attribute') as attribute_name,
         struct_extract(verdict.part, 'flag') as flag
     from calibration_evaluations as e
     cross join
@@ -79,12 +79,12 @@ votes as (
 
     select
         session_id,
-        attribute,
+        attribute_name,
         bool_or(flag) filter (where is_reference) as reference_flag,
         count(*) filter (where not is_reference and flag) as yes_votes,
         count(*) filter (where not is_reference and not flag) as no_votes
     from verdicts
-    group by session_id, attribute
+    group by session_id, attribute_name
 
 ),
 
@@ -92,7 +92,7 @@ reference_verdicts as (
 
     select
         votes.session_id,
-        votes.attribute,
+        votes.attribute_name,
         case
             when sessions.has_reference then votes.reference_flag
             -- a majority needs three verdicts: with two, a disagreement is a tie and an
@@ -111,11 +111,13 @@ checks as (
     select
         sessions.*,
         verdicts.evaluation_id,
-        verdicts.attribute,
+        verdicts.attribute_name,
         verdicts.flag = reference_verdicts.reference_flag as is_agreement
     from verdicts
     inner join reference_verdicts
-        on verdicts.session_id = reference_verdicts.session_id and verdicts.attribute = reference_verdicts.attribute
+        on
+            verdicts.session_id = reference_verdicts.session_id
+            and verdicts.attribute_name = reference_verdicts.attribute_name
     inner join sessions on verdicts.session_id = sessions.session_id
     where
         not verdicts.is_reference

@@ -49,8 +49,8 @@ data_range as (
 months as (
 
     select
-        cast(month_start as date) as month_start,
-        cast(month_start + interval 1 month - interval 1 day as date) as month_end
+        cast(months.month_start as date) as month_start,
+        cast(months.month_start + interval 1 month - interval 1 day as date) as month_end
     from
         data_range,
         unnest(
@@ -89,7 +89,9 @@ css_months as (
     inner join months
         on
             css_rows.hire_date <= months.month_end
-            and (css_rows.last_active_date is null or css_rows.last_active_date >= months.month_start)
+            and (
+                css_rows.last_active_date is null or css_rows.last_active_date >= months.month_start
+            )
 
 ),
 
@@ -131,7 +133,9 @@ week_checks as (
         first_weeks.week_start,
         first_weeks.week_end,
         coalesce(
-            bool_or(monitored.evaluated_date between first_weeks.week_start and first_weeks.week_end),
+            bool_or(
+                monitored.evaluated_date between first_weeks.week_start and first_weeks.week_end
+            ),
             false
         ) as is_monitored,
         coalesce(
@@ -192,8 +196,8 @@ weekly_checks as (
     inner join week_checks
         on
             employee_months.employee_id = week_checks.employee_id
-            and week_checks.week_start <= employee_months.month_end
-            and week_checks.week_end >= employee_months.month_start
+            and employee_months.month_end >= week_checks.week_start
+            and employee_months.month_start <= week_checks.week_end
     group by employee_months.employee_id, employee_months.month_start
 
 ),

@@ -49,8 +49,11 @@ sampled_items as (
             }
         ]) as item (part)
     where
-        (struct_extract(item.part, 'metric_id') <> 'customer_effort' and r.overall_score is not null)
-        or (struct_extract(item.part, 'metric_id') = 'customer_effort' and r.effort_score is not null)
+        case
+            when struct_extract(item.part, 'metric_id') = 'customer_effort'
+                then r.effort_score is not null
+            else r.overall_score is not null
+        end
 
 ),
 

@@ -120,7 +120,9 @@ final as (
 
     select
         * exclude (contact_date, contact_org_date),
-        coalesce(contact_date, cast(timezone(site_time_zone, responded_at) as date)) as response_date,
+        coalesce(
+            contact_date, cast(timezone(site_time_zone, responded_at) as date)
+        ) as response_date,
         coalesce(
             contact_org_date, cast(timezone({{ org_time_zone() }}, responded_at) as date)
         ) as response_org_date,
