@@ -232,3 +232,9 @@ def test_customer_effort_at_organisation_level_only(mart):
         "select count(*) from mart.metric_values "
         "where metric_id = 'customer_effort' and unit_level <> 'organisation'"
     ).fetchone() == (0,)
+
+
+def test_no_value_is_null_without_a_reason(mart):
+    assert mart.execute(
+        "select count(*) from mart.metric_values where value is null and not_countable_reason is null"
+    ).fetchone() == (0,)
