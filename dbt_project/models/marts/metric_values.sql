@@ -42,6 +42,8 @@ family_metrics as (
         'int_tickets__metrics',
         'int_chat__metrics',
         'int_repeat_contacts__metrics',
+        'int_quality__metrics',
+        'int_surveys__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}

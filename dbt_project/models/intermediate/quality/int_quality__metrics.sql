@@ -1,0 +1,122 @@
+-- Quality-monitoring metrics in long form (METRICS.md section 4). Critical-error accuracy
+-- (customer, business, compliance) and the defect rate are sampled proportions per site,
+-- program, client, channel, organisation and agent (the CSS evaluated), by local day and month,
+-- with sample_size and sample_selection; metric_values adds the Wilson interval and the
+-- min_sample/max_margin rule. monitoring_coverage and calibration_agreement are month rows
+-- (int_quality__coverage, int_quality__calibration). Decisions: DECISIONLOG.md, "QA: Which
+-- Evaluations Are in the Sample", "Sampled Rows Use the Random Sample; Non-Random Only as a
+-- Marked Fallback".
+
+{%- set levels = [] -%}
+{%- for level in unit_levels('channel', 'evaluated_date', 'evaluated_org_date') -%}
+    {%- if level[0] != 'queue' -%}{%- do levels.append(level) -%}{%- endif -%}
+{%- endfor -%}
+{%- do levels.append(('agent', 'agent_id', 'evaluated_date')) %}
+
+with
+
+evaluations as (
+
+    select * from {{ ref('int_quality__evaluations') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_quality__coverage') }}
+
+),
+
+calibration as (
+
+    select * from {{ ref('int_quality__calibration') }}
+
+),
+
+-- one row per monitored transaction and metric; calibration evaluations are not in the sample
+sampled_items as (
+
+    select
+        e.channel,
+        e.site_id,
+        e.program_id,
+        e.client_id,
+        e.agent_id,
+        e.evaluated_date,
+        e.evaluated_org_date,
+        e.is_random,
+        struct_extract(item.part, 'metric_id') as metric_id,
+        struct_extract(item.part, 'is_counted') as is_counted,
+        struct_extract(item.part, 'is_hit') as is_hit
+    from evaluations as e
+    cross join
+        unnest([
+            {
+                'metric_id': 'cea_customer',
+                'is_counted': e.has_customer_critical_error is not null,
+                'is_hit': not e.has_customer_critical_error
+            },
+            {
+                'metric_id': 'cea_business',
+                'is_counted': e.has_business_critical_error is not null,
+                'is_hit': not e.has_business_critical_error
+            },
+            {
+                'metric_id': 'cea_compliance',
+                'is_counted': e.has_compliance_critical_error is not null,
+                'is_hit': not e.has_compliance_critical_error
+            },
+            {
+                'metric_id': 'defect_rate',
+                'is_counted': e.has_defect is not null,
+                'is_hit': e.has_defect
+            }
+        ]) as item (part)
+    where not e.is_calibration
+
+),
+
+sampled_parts as (
+
+    {{ sampled_proportion_parts('sampled_items', levels) }}
+
+),
+
+sampled as (
+
+    select {{ sampled_proportion_columns() }}
+    from sampled_parts
+
+),
+
+final as (
+
+    select * from sampled
+
+    union all by name
+
+    select
+        unit_level,
+        unit_id,
+        'month' as period_grain,
+        period_start,
+        'monitoring_coverage' as metric_id,
+        cast(covered_css as double) as numerator,
+        cast(active_css as double) as denominator
+    from coverage
+
+    union all by name
+
+    select
+        unit_level,
+        unit_id,
+        'month' as period_grain,
+        period_start,
+        'calibration_agreement' as metric_id,
+        cast(agreements as double) as numerator,
+        cast(comparisons as double) as denominator
+    from calibration
+
+)
+
+select * from final
