@@ -40,6 +40,8 @@ family_metrics as (
         'int_tickets__metrics',
         'int_chat__metrics',
         'int_repeat_contacts__metrics',
+        'int_digital__metrics',
+        'int_cost__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}
