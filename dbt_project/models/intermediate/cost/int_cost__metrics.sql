@@ -26,9 +26,11 @@ programs as (
 
 ),
 
-bot_conversations as (
+-- contained conversations, by the bot rules written once in int_digital__bot_days
+bot_days as (
 
-    select * from {{ ref('stg_bot__conversations') }}
+    select * from {{ ref('int_digital__bot_days') }}
+    where unit_level = 'program'
 
 ),
 
@@ -36,43 +38,45 @@ handled_contacts as (
 
     select
         program_id,
-        client_id,
         offered_date as contact_date,
-        offered_org_date as contact_org_date
+        offered_org_date as contact_org_date,
+        count(*) as handled
     from {{ ref('fct_voice_contacts') }}
     where is_answered
+    group by all
 
     union all
 
     select
         program_id,
-        client_id,
-        chat_date,
-        chat_org_date
+        chat_date as contact_date,
+        chat_org_date as contact_org_date,
+        count(*) as handled
     from {{ ref('fct_chat_sessions') }}
     where is_handled
+    group by all
 
     union all
 
     select
         program_id,
-        client_id,
-        completed_date,
-        completed_org_date
+        completed_date as contact_date,
+        completed_org_date as contact_org_date,
+        count(*) as handled
     from {{ ref('fct_tickets') }}
     where is_completed
+    group by all
 
     union all
 
-    -- contained only: an escalated conversation is counted as the human contact it became
+    -- contained only: an escalated conversation is counted as the human contact it became; bot
+    -- days are the organisation's days at every level
     select
-        bot_conversations.program_id,
-        programs.client_id,
-        cast(timezone({{ org_time_zone() }}, bot_conversations.started_at) as date),
-        cast(timezone({{ org_time_zone() }}, bot_conversations.started_at) as date)
-    from bot_conversations
-    left join programs on bot_conversations.program_id = programs.program_id
-    where bot_conversations.is_contained and not coalesce(bot_conversations.is_escalated, false)
+        unit_id as program_id,
+        period_start as contact_date,
+        period_start as contact_org_date,
+        contained as handled
+    from bot_days
 
 ),
 
@@ -89,12 +93,18 @@ program_contacts as (
             '{{ level }}' as unit_level,
             program_id,
             cast(date_trunc('month', {{ day }}) as date) as cost_month,
-            count(*) as handled
+            sum(handled) as handled
         from handled_contacts
         where program_id is not null and {{ day }} is not null
         group by program_id, date_trunc('month', {{ day }})
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
+
+),
+
+levels as (
+
+    select unnest(['program', 'client', 'organisation']) as unit_level
 
 ),
 
@@ -112,7 +122,7 @@ program_months as (
         costs.total_cost,
         coalesce(program_contacts.handled, 0) as handled
     from costs
-    cross join (select unnest(['program', 'client', 'organisation']) as unit_level) as levels
+    cross join levels
     left join programs on costs.program_id = programs.program_id
     left join program_contacts
         on

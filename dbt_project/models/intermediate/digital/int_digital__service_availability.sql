@@ -64,7 +64,7 @@ unit_outages as (
             service_units.system_name = full_outages.system_name
             and (
                 full_outages.program_id is null
-                or full_outages.program_id = service_units.program_id
+                or service_units.program_id = full_outages.program_id
             )
             -- bots have no queue or site: a bot outage is scoped by program only
             and (
@@ -72,11 +72,11 @@ unit_outages as (
                 or (
                     (
                         full_outages.queue_id is null
-                        or full_outages.queue_id = service_units.queue_id
+                        or service_units.queue_id = full_outages.queue_id
                     )
                     and (
                         full_outages.site_id is null
-                        or full_outages.site_id = service_units.site_id
+                        or service_units.site_id = full_outages.site_id
                     )
                 )
             )
@@ -160,8 +160,8 @@ final as (
             windows.system_name = outage_islands.system_name
             and windows.queue_id is not distinct from outage_islands.queue_id
             and windows.program_id is not distinct from outage_islands.program_id
-            and outage_islands.island_start_at < windows.window_end_at
-            and outage_islands.island_end_at > windows.window_start_at
+            and windows.window_end_at > outage_islands.island_start_at
+            and windows.window_start_at < outage_islands.island_end_at
     group by all
 
 )
