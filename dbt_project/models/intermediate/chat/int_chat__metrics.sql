@@ -1,6 +1,6 @@
 -- Chat metrics in long form (METRICS.md section 2): numerator and denominator per metric, unit
 -- of measure and period (local day, and month summed from the days). metric_values adds the
--- dictionary and computes the value. chat_availability is not produced (DECISIONLOG.md).
+-- dictionary and computes the value. chat_availability comes from int_digital__metrics.
 
 with
 
