@@ -401,6 +401,29 @@ ENTITIES: tuple[Entity, ...] = (
         "finance",
         period_column="month",
     ),
+    # Operations: when a customer-facing system was down (uptime, chat availability). Empty
+    # program/queue/site means the outage hit every one of them.
+    Entity(
+        "system_outages",
+        (
+            C("outage_id", required=True),
+            C(
+                "system",
+                required=True,
+                domain=("bot", "chat", "ivr", "voice", "email", "web", "crm", "other"),
+            ),
+            C("program_id"),
+            C("queue_id"),
+            C("site_id"),
+            C("started_at", TS, required=True),
+            C("ended_at", TS),
+            C("impact", domain=("full", "partial")),
+        ),
+        ("outage_id",),
+        "fact",
+        "ops",
+        period_column="started_at",
+    ),
 )
 
 BY_NAME: dict[str, Entity] = {e.name: e for e in ENTITIES}

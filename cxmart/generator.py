@@ -48,6 +48,11 @@ Statistical model
   staffing horizon than at the 14-day scheduling horizon.
 - Agent states are coarse: on-queue stretches alternate available, handling and
   after-contact work at 76-90% occupancy, around breaks that are mostly on time.
+- Outages: a planned 40-minute bot maintenance every Sunday at 02:00 UTC (all programs) and a
+  15-minute chat platform release every Wednesday at 06:00 UTC (all chat queues: before the
+  site calendars open, so only 24x7 queues lose minutes), plus unplanned bot (~1.5 a month)
+  and chat (~3 a month) incidents: Poisson per UTC day, lognormal length (median 25 min), one
+  in five only partial, a chat incident hitting one queue, a site, a program or everything.
 
 Each site-day draws from its own PCG64 stream seeded with
 `SeedSequence([seed, epoch_day, site, stream])`, so days are independent and reproducible.
@@ -77,7 +82,7 @@ EPOCH = dt.date(1970, 1, 1)
 BIG_DAY = 10**7  # "never" for separation days
 
 # Independent random streams per site-day, so adding a draw to one entity never shifts another.
-_ROSTER, _PLAN, _STATES, _VOICE, _CHAT, _TICKETS, _SURVEY, _QA, _FCST, _BOT = range(10)
+_ROSTER, _PLAN, _STATES, _VOICE, _CHAT, _TICKETS, _SURVEY, _QA, _FCST, _BOT, _OUTAGE = range(11)
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
@@ -2411,6 +2416,47 @@ class _Centre:
         c["__when"] = c["started_at"]
         w.add("bot_conversations", "", self.utc, c, np.full(n, day))
 
+    def outages(self, day: int, w: _Writer) -> None:
+        """System outages are organisation-level: one file per UTC day of outage starts."""
+        rng = _rng(self.seed, day, 10**4, _OUTAGE)
+        t0 = day * DAY
+        chat = [q for q in self.queues if q.channel == "chat"]
+        rows: list[tuple] = []  # system, program, queue, site, start, end, impact
+        if _weekday(day) == 6:  # planned bot maintenance, every program
+            rows.append(("bot", -1, -1, -1, t0 + 2 * 3600, t0 + 2 * 3600 + 2400, "full"))
+        if _weekday(day) == 2:  # chat platform release, before the site calendars open
+            rows.append(("chat", -1, -1, -1, t0 + 6 * 3600, t0 + 6 * 3600 + 900, "full"))
+        for system, rate in (("bot", 1.5 / 30), ("chat", 3.0 / 30)):
+            for _ in range(rng.poisson(rate)):
+                start = t0 + int(rng.integers(0, DAY))
+                end = start + max(60, int(_lognormal(rng, 1500, 0.8)))
+                impact = "partial" if rng.random() < 0.2 else "full"
+                prog, queue, site = int(rng.integers(-1, len(_PROGRAMS))), -1, -1
+                if system == "chat":
+                    q = chat[int(rng.integers(len(chat)))]
+                    scope = rng.choice(4, p=[0.5, 0.25, 0.15, 0.1])  # queue, site, program, all
+                    prog = q.program if scope in (0, 2) else -1
+                    queue = q.idx if scope == 0 else -1
+                    site = q.site if scope in (0, 1) else -1
+                rows.append((system, prog, queue, site, start, end, impact))
+        if not rows:
+            return
+        rows.sort(key=lambda r: (r[4], r[0]))
+        n = len(rows)
+        col = list(zip(*rows, strict=True))
+        frame = {
+            "outage_id": _ids(f"OUT-{_date(day):%Y%m%d}-", np.arange(1, n + 1), 3),
+            "system": np.array([x.encode() for x in col[0]]),
+            "program_id": _lookup([p.program_id for p in _PROGRAMS])[np.array(col[1])],
+            "queue_id": _lookup([q.queue_id for q in self.queues])[np.array(col[2])],
+            "site_id": _lookup([s.site_id for s in self.sites])[np.array(col[3])],
+            "started_at": np.array(col[4], np.int64),
+            "ended_at": np.array(col[5], np.int64),
+            "impact": np.array([x.encode() for x in col[6]]),
+        }
+        frame["__when"] = frame["started_at"]
+        w.add("system_outages", "", self.utc, frame, np.full(n, day))
+
 
 def generate(
     out: str | Path,
@@ -2438,6 +2484,7 @@ def generate(
         for s in range(sites):
             centre.site_day(s, day, writer)
         centre.bots(day, writer)
+        centre.outages(day, writer)
         writer.flush(day)
         if progress is not None:
             progress(i + 1, days)

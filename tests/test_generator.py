@@ -307,3 +307,13 @@ def test_repeat_contacts_and_holidays(centre):
     holidays = {(c, str(d)) for c, d in centre.execute("select * from holidays").fetchall()}
     assert {("CAL-LON", "2026-04-03"), ("CAL-LON", "2026-05-25"),
             ("CAL-NYC", "2026-05-25")} <= holidays  # fmt: skip
+
+
+def test_outages_hit_bots_and_chat_queues_that_exist(centre):
+    # Five weeks: a planned bot maintenance every Sunday and a chat release every Wednesday.
+    assert one(centre, "select count(*) from system_outages where system = 'bot'") >= 5
+    assert one(centre, "select count(*) from system_outages where system = 'chat'") >= 5
+    assert one(centre, "select count(*) from system_outages where ended_at <= started_at") == 0
+    unknown = """select count(*) from system_outages o where o.queue_id is not null
+                 and o.queue_id not in (select queue_id from queues where channel = 'chat')"""
+    assert one(centre, unknown) == 0

@@ -44,6 +44,8 @@ family_metrics as (
         'int_repeat_contacts__metrics',
         'int_quality__metrics',
         'int_surveys__metrics',
+        'int_digital__metrics',
+        'int_cost__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}

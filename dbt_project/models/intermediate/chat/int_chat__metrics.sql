@@ -2,6 +2,7 @@
 -- of measure and period (local day, and month summed from the days). metric_values adds the
 -- dictionary and computes the value. Where no chat of a unit and period was offered through a
 -- queue whose abandonment is measurable, chat_abandon_rate says 'not_measurable'.
+-- chat_availability comes from int_digital__metrics.
 
 with
 

@@ -88,26 +88,8 @@ local_dates as (
 
 windows as (
 
-    select
-        queue_zones.queue_id,
-        queue_zones.calendar_id,
-        queue_zones.time_zone,
-        local_dates.local_date,
-        timezone(
-            queue_zones.time_zone, local_dates.local_date + calendars.opens_local_time
-        ) as window_start_at,
-        -- closes_at 24:00:00 is the next local midnight
-        timezone(
-            queue_zones.time_zone, local_dates.local_date + calendars.closes_local_time
-        ) as window_end_at
-    from queue_zones
-    inner join calendars on queue_zones.calendar_id = calendars.calendar_id
-    inner join local_dates on isodow(local_dates.local_date) = calendars.weekday
-    left join holidays
-        on
-            queue_zones.calendar_id = holidays.calendar_id
-            and local_dates.local_date = holidays.holiday_date
-    where holidays.holiday_date is null
+    -- the calendar arithmetic is shared with chat availability (macros/calendar_windows.sql)
+    {{ calendar_windows('queue_zones', 'local_dates') }}
 
 ),
 

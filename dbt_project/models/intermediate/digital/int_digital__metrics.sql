@@ -1,0 +1,133 @@
+-- Digital-assisted metrics in long form (METRICS.md section 8, and chat_availability of section
+-- 2): numerator and denominator per metric, unit of measure and period (local day, and month
+-- summed from the days). metric_values adds the dictionary and computes the value.
+-- Bot conversations carry a program only: program, client and organisation rows, all on the
+-- organisation's days (DECISIONLOG "Digital: Program Days"); conversation rules in
+-- "Digital: Bot Conversation Rules"; uptime and availability in "Digital: Service Hours",
+-- "Digital: Outages" and "Chat: Availability From the Outage Log".
+
+with
+
+conversation_days as (
+
+    select * from {{ ref('int_digital__bot_days') }}
+
+),
+
+availability as (
+
+    select * from {{ ref('int_digital__service_availability') }}
+
+),
+
+service_days as (
+
+    {% set bot_levels = [
+        ('program', 'program_id', 'org_date'),
+        ('client', 'client_id', 'org_date'),
+        ('organisation', "'organisation'", 'org_date'),
+    ] %}
+    {% set services = [] %}
+    {% for level in unit_levels("'chat'", 'local_date', 'org_date') %}
+        {% do services.append(('chat',) + level) %}
+    {% endfor %}
+    {% for level in bot_levels %}{% do services.append(('bot',) + level) %}{% endfor %}
+    {% for system, level, unit, day in services %}
+        select
+            '{{ system }}' as system_name,
+            '{{ level }}' as unit_level,
+            {{ unit }} as unit_id,
+            {{ day }} as period_start,
+            sum(service_seconds - outage_seconds) / 60.0 as available_minutes,
+            sum(service_seconds) / 60.0 as service_minutes
+        from availability
+        where system_name = '{{ system }}' and {{ unit }} is not null
+        group by {{ unit }}, {{ day }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+day_metrics as (
+
+    select
+        d.unit_level,
+        d.unit_id,
+        d.period_start,
+        struct_extract(metric_parts.part, 'metric_id') as metric_id,
+        struct_extract(metric_parts.part, 'numerator') as numerator,
+        struct_extract(metric_parts.part, 'denominator') as denominator
+    from conversation_days as d
+    cross join
+        unnest([
+            {
+                'metric_id': 'containment_rate',
+                'numerator': d.contained,
+                'denominator': d.started
+            },
+            {
+                'metric_id': 'recognition_rate',
+                'numerator': d.questions_recognised,
+                'denominator': d.questions
+            },
+            {
+                'metric_id': 'escalation_accuracy',
+                'numerator': d.escalated_correctly,
+                'denominator': d.escalations_judged
+            },
+            {
+                'metric_id': 'digital_resolution_rate',
+                'numerator': d.resolved,
+                'denominator': d.started
+            },
+            {
+                'metric_id': 'messages_per_conversation',
+                'numerator': d.bot_messages,
+                'denominator': d.messaged
+            }
+        ]) as metric_parts (part)
+
+    union all
+
+    select
+        unit_level,
+        unit_id,
+        period_start,
+        case system_name
+            when 'bot' then 'system_uptime'
+            else 'chat_availability'
+        end as metric_id,
+        available_minutes as numerator,
+        service_minutes as denominator
+    from service_days
+
+),
+
+final as (
+
+    select
+        unit_level,
+        unit_id,
+        'day' as period_grain,
+        period_start,
+        metric_id,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator
+    from day_metrics
+
+    union all
+
+    select
+        unit_level,
+        unit_id,
+        'month' as period_grain,
+        cast(date_trunc('month', period_start) as date) as period_start,
+        metric_id,
+        sum(cast(numerator as double)) as numerator,
+        sum(cast(denominator as double)) as denominator
+    from day_metrics
+    group by unit_level, unit_id, date_trunc('month', period_start), metric_id
+
+)
+
+select * from final
