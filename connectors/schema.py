@@ -401,6 +401,21 @@ ENTITIES: tuple[Entity, ...] = (
         "finance",
         period_column="month",
     ),
+    # Monthly exchange rates: one `currency` unit is worth `rate` units of `reporting_currency`.
+    # Optional; without them costs in several currencies are never added up.
+    Entity(
+        "exchange_rates",
+        (
+            C("month", DATE, required=True),
+            C("currency", required=True),
+            C("reporting_currency", required=True),
+            C("rate", NUM, required=True),
+        ),
+        ("month", "currency", "reporting_currency"),
+        "reference",
+        "finance",
+        period_column="month",
+    ),
     # Operations: when a customer-facing system was down (uptime, chat availability). Empty
     # program/queue/site means the outage hit every one of them.
     Entity(

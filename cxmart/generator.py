@@ -1171,6 +1171,23 @@ class _Centre:
             )
         one("staff_roster", rows)
         one("program_costs", self._costs())
+        one("exchange_rates", self._rates())
+
+    def _rates(self) -> list[dict]:
+        """Monthly rates of every program currency into GBP, the organisation's reporting currency."""
+        first = _date(self.start_day).replace(day=1)
+        months = sorted({_date(day).replace(day=1) for day in range(self.start_day, self.end_day)} | {first})
+        return [
+            {
+                "month": _epoch_day(m),
+                "currency": cur,
+                "reporting_currency": "GBP",
+                # a gently drifting USD rate around 0.79 GBP
+                "rate": round(0.79 + 0.015 * math.sin(m.month + 12 * m.year), 4),
+            }
+            for m in months
+            for cur in sorted({p.currency for p in _PROGRAMS} - {"GBP"})
+        ]
 
     def _costs(self) -> list[dict]:
         """Monthly cost per program: CSS-days at each site's cost level plus fixed overhead."""

@@ -117,11 +117,17 @@ def mart(tmp_path_factory):
         {"ticket_id": "t2", "site_id": "LON", "program_id": "P1", "queue_id": "QT", "channel": "email",
          "received_at": ts("2026-03-27T09:30"), "status": "open"},
     ]))  # fmt: skip
+    # A USD rate for May only: March's GBP and USD costs stay apart, May's are converted.
+    write(landing, "exchange_rates", "rates.csv", csv_text("exchange_rates", [
+        {"month": "2026-05-01", "currency": "USD", "reporting_currency": "GBP", "rate": 0.8},
+    ]))  # fmt: skip
     write(landing, "program_costs", "costs.csv", csv_text("program_costs", [
         {"program_id": "P1", "month": "2026-03-01", "total_cost": 1200, "currency": "GBP"},
         {"program_id": "P2", "month": "2026-03-01", "total_cost": 300, "currency": "GBP"},
         {"program_id": "P3", "month": "2026-03-01", "total_cost": 500, "currency": "USD"},
         {"program_id": "P1", "month": "2026-04-01", "total_cost": 100, "currency": "GBP"},
+        {"program_id": "P1", "month": "2026-05-01", "total_cost": 800, "currency": "GBP"},
+        {"program_id": "P3", "month": "2026-05-01", "total_cost": 1000, "currency": "USD"},
     ]))  # fmt: skip
     settings = Settings.resolve(home=home)
     report, summary = pipeline.run(settings, TEST_KEY)
@@ -232,7 +238,7 @@ def test_cost_per_contact_months_and_currencies(mart):
     assert metric(mart, "cost_per_contact", "program", "P2", "month", "2026-03-01")[:3] == (300, 1, 300)
     assert metric(mart, "cost_per_contact", "client", "C1", "month", "2026-03-01")[:3] == (1500, 6, 250)
     assert metric(mart, "cost_per_contact", "client", "C2", "month", "2026-03-01")[:3] == (500, 1, 500)
-    # GBP and USD are not added up: no organisation row for March
+    # GBP and USD are not added up without March's rate: no organisation row for March
     assert metric(mart, "cost_per_contact", "organisation", "organisation", "month", "2026-03-01") is None
     # April: only P1 (GBP) has a cost and nothing was handled: a row, NULL with its reason
     assert metric(mart, "cost_per_contact", "organisation", "organisation", "month", "2026-04-01") == (
@@ -242,6 +248,13 @@ def test_cost_per_contact_months_and_currencies(mart):
         False,
         "zero_denominator",
     )
+    # May: P1's 800 GBP plus P3's 1000 USD at 0.8 = 800 GBP; nothing handled in May
+    assert metric(mart, "cost_per_contact", "organisation", "organisation", "month", "2026-05-01")[:2] == (
+        1600,
+        0,
+    )
+    # the client of P3 alone stays in its own currency
+    assert metric(mart, "cost_per_contact", "client", "C2", "month", "2026-05-01")[:2] == (1000, 0)
     # month rows only
     days = mart.execute(
         "select count(*) from mart.metric_values "

@@ -2,9 +2,10 @@
 -- of the month ÷ the contacts it handled in that month. program_costs is monthly, so there are
 -- month rows only, at program, client and organisation level. Handled contacts: answered calls
 -- (customer view, once per call), handled chats, completed tickets and bot conversations the
--- bot contained. Client and organisation rows sum the programs that have a cost, and exist only
--- when those costs share one currency. Decisions: DECISIONLOG.md, "Cost: Handled Contacts" and
--- "Cost: One Currency per Row".
+-- bot contained. Client and organisation rows sum the programs that have a cost: in their one
+-- currency when they share it, else converted into the reporting currency when every cost has a
+-- rate for its month, else no row. Decisions: DECISIONLOG.md, "Cost: Handled Contacts" and
+-- "Cost: One Currency per Row, or Converted at the Month's Rate".
 
 with
 
@@ -17,6 +18,30 @@ costs as (
         currency
     from {{ ref('stg_finance__program_costs') }}
     where total_cost is not null
+
+),
+
+-- the reporting currency: var('reporting_currency'), else the one the rates are quoted in
+reporting as (
+
+    select
+        {% if var('reporting_currency', none) -%}
+            upper('{{ var("reporting_currency") }}') as reporting_currency
+        {%- else -%}
+            case
+                when count(distinct reporting_currency) = 1 then any_value(reporting_currency)
+            end as reporting_currency
+        {%- endif %}
+    from {{ ref('stg_finance__exchange_rates') }}
+
+),
+
+rates as (
+
+    select exchange_rates.*
+    from {{ ref('stg_finance__exchange_rates') }} as exchange_rates
+    inner join reporting
+        on exchange_rates.reporting_currency = reporting.reporting_currency
 
 ),
 
@@ -120,9 +145,18 @@ program_months as (
         costs.cost_month,
         costs.currency,
         costs.total_cost,
+        case
+            when upper(costs.currency) = reporting.reporting_currency then costs.total_cost
+            else costs.total_cost * rates.rate
+        end as reporting_cost,
         coalesce(program_contacts.handled, 0) as handled
     from costs
     cross join levels
+    cross join reporting
+    left join rates
+        on
+            costs.cost_month = rates.rate_month
+            and upper(costs.currency) = rates.currency
     left join programs on costs.program_id = programs.program_id
     left join program_contacts
         on
@@ -138,13 +172,15 @@ unit_months as (
         unit_level,
         unit_id,
         cost_month,
-        sum(total_cost) as total_cost,
+        case
+            when count(distinct coalesce(currency, '')) = 1 then sum(total_cost)
+            -- several currencies: converted, only when every cost has its month's rate
+            when count(*) = count(reporting_cost) then sum(reporting_cost)
+        end as total_cost,
         sum(handled) as handled
     from program_months
     where unit_id is not null
     group by unit_level, unit_id, cost_month
-    -- costs in several currencies are not added up (no exchange rates): no row
-    having count(distinct coalesce(currency, '')) = 1
 
 ),
 
@@ -159,6 +195,7 @@ final as (
         cast(total_cost as double) as numerator,
         cast(handled as double) as denominator
     from unit_months
+    where total_cost is not null
 
 )
 
