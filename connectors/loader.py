@@ -306,10 +306,7 @@ class Loader:
             on_start(len(files))
         report = LoadReport(notes=notes)
         for entity_name, path in files:
-            if isinstance(path, Unit):
-                result = self.load_unit(path)
-            else:
-                result = self.load_file(entity_name, path)
+            result = self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
             report.files.append(result)
             if progress:
                 progress(result)
@@ -405,17 +402,14 @@ class Loader:
         e = schema.entity(unit.reader.target)
         where = self._url(f"{self.root}/{unit.folder}") + "/"
         try:
-            versions = [
-                _Version(p, self._url(p), self.fs.size(p), self._hash(p)) for p in unit.paths
-            ]
+            versions = [_Version(p, self._url(p), self.fs.size(p), self._hash(p)) for p in unit.paths]
         except OSError as exc:
             return self._reject(e, where, None, None, f"cannot be read: {exc}")
         ids = [v.file_id for v in versions]
         current = {
             r[0]
             for r in self.con.execute(
-                f"select file_id from {MANIFEST} where file_id in (select unnest(?)) "
-                "and status = 'loaded'",
+                f"select file_id from {MANIFEST} where file_id in (select unnest(?)) and status = 'loaded'",
                 [ids],
             ).fetchall()
         }
@@ -864,10 +858,7 @@ class Loader:
         if excluded:
             con.executemany(
                 f"insert into {EXCLUDED} values (?, ?, ?, ?, ?, ?)",
-                [
-                    [v[at[0]].file_id, e.name, v[at[0]].url, lines[at], day, why]
-                    for at, why, day in excluded
-                ],
+                [[v[at[0]].file_id, e.name, v[at[0]].url, lines[at], day, why] for at, why, day in excluded],
             )
         return rows, quarantine, replaced
 

@@ -183,7 +183,12 @@ class WorkdayReader(Reader):
 
     folder = "workday"
     target = "staff_roster"
-    tables = ("worker_position_history", "worker_history", "worker_position_organization_history", "job_profile")
+    tables = (
+        "worker_position_history",
+        "worker_history",
+        "worker_position_organization_history",
+        "job_profile",
+    )
     required = ("worker_position_history", "worker_history", "worker_position_organization_history")
 
     def table_of(self, path: str) -> str | None:
@@ -213,7 +218,9 @@ class WorkdayReader(Reader):
         present = {self.table_of(p): i for i, p in enumerate(unit.paths)}
         lacking = [t for t in self.required if t not in present]
         if lacking:
-            raise VendorError(f"lacks table(s) {', '.join(lacking)} (CSV files named after the Workday table)")
+            raise VendorError(
+                f"lacks table(s) {', '.join(lacking)} (CSV files named after the Workday table)"
+            )
         if present["worker_position_history"] != 0:  # pragma: no cover - units() orders them
             raise VendorError("worker_position_history must drive the unit")
         org_rows, role_rows, site_rows, type_rows = self._declarations(loader)
@@ -250,35 +257,35 @@ class WorkdayReader(Reader):
             sites as {_values(site_rows, ["location", "site_id"])},
             positions as (
                 select p._ord, p.worker_id, p.position_id,
-                    {p('job_profile_id')} as job_profile_id,
-                    {p('business_title')} as business_title,
-                    {p('employee_type')} as employee_type,
-                    {p('business_site_summary_location')} as location,
-                    coalesce({p('end_employment_date')}, {p('expected_assignment_end_date')})
+                    {p("job_profile_id")} as job_profile_id,
+                    {p("business_title")} as business_title,
+                    {p("employee_type")} as employee_type,
+                    {p("business_site_summary_location")} as location,
+                    coalesce({p("end_employment_date")}, {p("expected_assignment_end_date")})
                         as end_employment_date,
-                    coalesce({p('start_date')}, {p('effective_date')}) as start_raw
+                    coalesce({p("start_date")}, {p("effective_date")}) as start_raw
                 from _cx_v_wph as p
-                where {not_deleted(wph, 'p')}
-                    and coalesce(lower({p('is_primary_job')}), 'true') <> 'false'
+                where {not_deleted(wph, "p")}
+                    and coalesce(lower({p("is_primary_job")}), 'true') <> 'false'
                 qualify row_number() over (
                     partition by p.worker_id, p.position_id
-                    order by {p('_fivetran_start')} desc nulls last, p._ord desc
+                    order by {p("_fivetran_start")} desc nulls last, p._ord desc
                 ) = 1
             ),
             position_orgs as (
                 select o.worker_id, o.position_id, orgs.program_id, orgs.site_id
                 from (
                     select * from _cx_v_wpoh as o
-                    where {not_deleted(wpoh, 'o')}
+                    where {not_deleted(wpoh, "o")}
                     qualify row_number() over (
-                        partition by o.worker_id, o.position_id, {o('index')}
-                        order by {o('_fivetran_start')} desc nulls last, o._ord desc
+                        partition by o.worker_id, o.position_id, {o("index")}
+                        order by {o("_fivetran_start")} desc nulls last, o._ord desc
                     ) = 1
                 ) as o
                 join orgs on orgs.organization_id = trim(o.organization_id)
                 qualify row_number() over (
                     partition by o.worker_id, o.position_id
-                    order by try_cast({o('index')} as integer) nulls last, o.organization_id
+                    order by try_cast({o("index")} as integer) nulls last, o.organization_id
                 ) = 1
             ),
             placed as (
@@ -328,17 +335,17 @@ class WorkdayReader(Reader):
         b_start = f"coalesce({_col(wph, 'b', 'start_date')}, {_col(wph, 'b', 'effective_date')})"
         loader.con.execute(f"""
             create temp table _cx_v_workers as
-            select w._ord, w.id, {w('worker_code')} as worker_code,
-                {w('terminated')} as terminated, {w('termination_date')} as termination_date,
-                {w('termination_involuntary')} as termination_involuntary,
-                {w('primary_termination_category')} as termination_category,
-                {w('primary_termination_reason')} as termination_reason,
-                {w('contract_end_date')} as contract_end_date,
-                {w('contract_vendor_name')} as contract_vendor
+            select w._ord, w.id, {w("worker_code")} as worker_code,
+                {w("terminated")} as terminated, {w("termination_date")} as termination_date,
+                {w("termination_involuntary")} as termination_involuntary,
+                {w("primary_termination_category")} as termination_category,
+                {w("primary_termination_reason")} as termination_reason,
+                {w("contract_end_date")} as contract_end_date,
+                {w("contract_vendor_name")} as contract_vendor
             from _cx_v_wh as w
-            where {not_deleted(wh, 'w')}
+            where {not_deleted(wh, "w")}
             qualify row_number() over (
-                partition by w.id order by {w('_fivetran_start')} desc nulls last, w._ord desc
+                partition by w.id order by {w("_fivetran_start")} desc nulls last, w._ord desc
             ) = 1
         """)
         loader._extra_temp.append("_cx_v_workers")
@@ -531,13 +538,17 @@ class QualtricsReader(Reader):
                     raise VendorError(f"{where}.{role}: needs question (a QID) and scale: [min, max]")
                 questions[role] = (str(q["question"]), f"{scale[0]:g}", f"{scale[1]:g}")
             if "overall" not in questions:
-                raise VendorError(f"{where}: no overall question and scale; " + _QUALTRICS_DECLARE.format(survey=sid))
+                raise VendorError(
+                    f"{where}: no overall question and scale; " + _QUALTRICS_DECLARE.format(survey=sid)
+                )
             columns = {}
             for col, src in (spec.get("columns") or {}).items():
                 if col not in _MAPPED_COLUMNS:
                     raise VendorError(f"{where}.columns.{col}: not one of {', '.join(_MAPPED_COLUMNS)}")
                 if not isinstance(src, dict) or len(src) != 1 or next(iter(src)) not in ("embedded", "value"):
-                    raise VendorError(f"{where}.columns.{col}: expected {{embedded: <field>}} or {{value: <constant>}}")
+                    raise VendorError(
+                        f"{where}.columns.{col}: expected {{embedded: <field>}} or {{value: <constant>}}"
+                    )
                 kind, key = next(iter(src.items()))
                 columns[col] = (kind, str(key))
             files = spec.get("files") or []
@@ -561,7 +572,9 @@ class QualtricsReader(Reader):
         cols = []
         errors = []
         for role in _SCORE_COLUMNS:
-            score = per_survey(lambda s, r=role: _ident(f"q:{s.questions[r][0]}") if r in s.questions else "null")
+            score = per_survey(
+                lambda s, r=role: _ident(f"q:{s.questions[r][0]}") if r in s.questions else "null"
+            )
             lo = per_survey(lambda s, r=role: _q(s.questions[r][1]) if r in s.questions else "null")
             hi = per_survey(lambda s, r=role: _q(s.questions[r][2]) if r in s.questions else "null")
             cols += [f"{score} as {role}_score", f"{lo} as {role}_scale_min", f"{hi} as {role}_scale_max"]
@@ -614,11 +627,15 @@ class QualtricsReader(Reader):
         present = {self.table_of(p): i for i, p in enumerate(unit.paths)}
         lacking = [t for t in self.required if t not in present]
         if lacking:
-            raise VendorError(f"lacks table(s) {', '.join(lacking)} (CSV files named after the Qualtrics table)")
+            raise VendorError(
+                f"lacks table(s) {', '.join(lacking)} (CSV files named after the Qualtrics table)"
+            )
         sr = self._read(loader, 0, "_cx_v_sr", ("id", "survey_id"))
         self._read(loader, present["question_response"], "_cx_v_qr", ("response_id", "question_id", "value"))
         surveys = self._surveys(loader)
-        found = [r[0] for r in loader.con.execute("select distinct survey_id from _cx_v_sr order by 1").fetchall()]
+        found = [
+            r[0] for r in loader.con.execute("select distinct survey_id from _cx_v_sr order by 1").fetchall()
+        ]
         undeclared = [s for s in found if s not in surveys]
         if undeclared:
             raise VendorError(
@@ -630,12 +647,16 @@ class QualtricsReader(Reader):
             f"max(value) filter (where question_id = {_q(q)}) as {_ident('q:' + q)}" for q in qids
         )
         # Only the answer to the question itself: not a sub-question or a loop iteration.
-        loader.con.execute(f"""
+        loader.con.execute(
+            f"""
             create temp table _cx_v_answers as
             select response_id, {answers} from _cx_v_qr
             where coalesce(sub_question_key, '') = '' and coalesce(loop_id, '') = ''
             group by response_id
-        """ if qids else "create temp table _cx_v_answers as select null::varchar as response_id where false")
+        """
+            if qids
+            else "create temp table _cx_v_answers as select null::varchar as response_id where false"
+        )
         loader._extra_temp.append("_cx_v_answers")
         emb_join = ""
         emb_cols = ""
@@ -646,7 +667,9 @@ class QualtricsReader(Reader):
                     "has no survey_embedded_data table"
                 )
             self._read(loader, present["survey_embedded_data"], "_cx_v_ed", ("response_id", "key", "value"))
-            embedded = ", ".join(f"max(value) filter (where key = {_q(k)}) as {_ident('e:' + k)}" for k in fields)
+            embedded = ", ".join(
+                f"max(value) filter (where key = {_q(k)}) as {_ident('e:' + k)}" for k in fields
+            )
             loader.con.execute(
                 f"create temp table _cx_v_embedded as select response_id, {embedded} "
                 "from _cx_v_ed group by response_id"
@@ -660,7 +683,7 @@ class QualtricsReader(Reader):
         loader.con.execute(f"""
             create temp table _cx_v_base as
             select r._ord, 0 as _src_file, r._ord as _src_ord, r.id as response_id, r.survey_id,
-                {r('end_date')} as end_date, {r('recorded_date')} as recorded_date, {kept}
+                {r("end_date")} as end_date, {r("recorded_date")} as recorded_date, {kept}
                 {q_cols} {emb_cols}
             from _cx_v_sr as r
             left join _cx_v_answers as an on an.response_id = r.id
@@ -741,7 +764,7 @@ class QualtricsReader(Reader):
                 meta = None
             if not isinstance(meta, dict) or "ImportId" not in meta:
                 raise VendorError(
-                    "not a Qualtrics CSV export: row 3 should hold {\"ImportId\": ...} for every "
+                    'not a Qualtrics CSV export: row 3 should hold {"ImportId": ...} for every '
                     f"column, found {cell[:40]!r}"
                 )
             import_ids.append(str(meta["ImportId"]))
