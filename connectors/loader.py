@@ -397,7 +397,7 @@ class Loader:
         derived again from all its current files (earlier versions of changed files are marked
         `replaced`). Rows carry the file version and record number of the file that names
         them (the reader's driving table); quarantined and excluded records name their own
-        file and line.
+        file and line. DECISIONLOG "Vendor Readers: A Folder of Related Tables Is One Load Unit".
         """
         e = schema.entity(unit.reader.target)
         where = self._url(f"{self.root}/{unit.folder}") + "/"

@@ -97,7 +97,7 @@ class Reader:
             if t in self.tables and t not in by_table:
                 by_table[t] = p
             else:
-                skipped.append((p, f"not read by the {self.__class__.__name__}"))
+                skipped.append((p, f"not a table the {self.folder} reader reads"))
         units = []
         if by_table:
             ordered = [by_table[t] for t in self.tables if t in by_table]
@@ -134,7 +134,7 @@ class Reader:
         raise NotImplementedError
 
     def stage_file(self, loader, e, path: str, url: str) -> None:
-        raise VendorError(f"{PurePosixPath(path).name}: not a table the {self.__class__.__name__} reads")
+        raise VendorError(f"{PurePosixPath(path).name}: not a table the {self.folder} reader reads")
 
 
 def _col(header: list[str], alias: str, name: str) -> str:
@@ -178,7 +178,9 @@ class WorkdayReader(Reader):
     Reads `worker_position_history` (drives: one row per assignment), `worker_history`,
     `worker_position_organization_history` and, optionally, `job_profile` (file names as
     Fivetran lands them, with or without the `workday_` prefix and `_data` suffix). Other
-    Workday tables (names, personal data...) are not read. DECISIONLOG "Workday Reader: ...".
+    Workday tables (names, personal data...) are not read. DECISIONLOG "Workday Reader:
+    Assignments From Position History" and "Workday Reader: Separations, Employment Type and
+    Back-fill".
     """
 
     folder = "workday"
@@ -493,7 +495,8 @@ class QualtricsReader(Reader):
       row. Export with numeric values ("Use numeric values"), so a scale answer is its number.
 
     Questions are named by their QID (the Fivetran `question_id`, the native ImportId), so
-    one declaration serves both shapes. DECISIONLOG "Qualtrics Reader: ...".
+    one declaration serves both shapes. DECISIONLOG "Qualtrics Reader: Declared Scales,
+    Questions by QID".
     """
 
     folder = "qualtrics"
@@ -505,10 +508,14 @@ class QualtricsReader(Reader):
         return _stem(path).removeprefix("qualtrics_")
 
     def units(self, folder: str, paths: list[str]):
-        native = [p for p in paths if self.table_of(p) not in (*QUALTRICS_TABLES, *QUALTRICS_OTHER_TABLES)]
-        fivetran = [p for p in paths if p not in native]
+        csv_files = [p for p in paths if p.lower().endswith((".csv", ".csv.gz"))]
+        native = [
+            p for p in csv_files if self.table_of(p) not in (*QUALTRICS_TABLES, *QUALTRICS_OTHER_TABLES)
+        ]
+        fivetran = [p for p in csv_files if p not in native]
         units, skipped = super().units(folder, fivetran)
         skipped = [(p, "a Qualtrics table the survey reader does not need") for p, _ in skipped]
+        skipped += [(p, "not a CSV file") for p in paths if p not in csv_files]
         units += [Unit(self, folder, [p]) for p in native]
         return units, skipped
 
@@ -578,8 +585,8 @@ class QualtricsReader(Reader):
             lo = per_survey(lambda s, r=role: _q(s.questions[r][1]) if r in s.questions else "null")
             hi = per_survey(lambda s, r=role: _q(s.questions[r][2]) if r in s.questions else "null")
             cols += [f"{score} as {role}_score", f"{lo} as {role}_scale_min", f"{hi} as {role}_scale_max"]
-            # DECISIONLOG "Qualtrics Reader: Declared Scales": an answer outside the scale is
-            # quarantined, never clipped or rescaled.
+            # DECISIONLOG "Qualtrics Reader: Declared Scales, Questions by QID": an answer outside
+            # the scale is quarantined, never clipped or rescaled.
             errors.append(
                 f"case when try_cast({score} as double) not between try_cast({lo} as double) "
                 f"and try_cast({hi} as double) then '{role}_score: ' || ({score}) "
