@@ -36,6 +36,7 @@ import yaml
 from . import schema
 from .mapping import MAPPING_FILE, Mapping, MappingError
 from .schema import BOOL, DATE, INT, NUM, STR, TIME, TS, Entity
+from .vendors import READERS, Unit, VendorError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,20 @@ _TEMP_TABLES = (
 
 class RejectedFile(Exception):
     """The file cannot be loaded at all; the message names the file and the problem."""
+
+
+@dataclass
+class _Version:
+    """One version of one file of a load: where it is and what it holds."""
+
+    path: str
+    url: str
+    size: int
+    digest: str
+
+    @property
+    def file_id(self) -> str:
+        return _file_id(self.url, self.digest)
 
 
 @dataclass
@@ -233,7 +248,9 @@ class Loader:
         m = self._mappings[folder]
         return m.target.name if m else None
 
-    def _mapping_for(self, path: str) -> Mapping | None:
+    def _mapping_for(self, path: str | None) -> Mapping | None:
+        if path is None:
+            return None
         folder = PurePosixPath(path).relative_to(PurePosixPath(self.root)).parts[0]
         return self._mappings.get(folder)
 
@@ -245,12 +262,16 @@ class Loader:
         notes: list[str] = []
         if not self.fs.exists(self.root):
             raise RejectedFile(f"landing location {self.landing} does not exist")
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[str | Unit]] = {}
+        vendor: dict[str, list[str]] = {}
         for path in sorted(self.fs.find(self.root)):
             rel = PurePosixPath(path).relative_to(PurePosixPath(self.root))
             if len(rel.parts) < 2 or any(p.startswith((".", "_")) for p in rel.parts):
                 continue
             folder = rel.parts[0]
+            if folder not in schema.BY_NAME and folder in READERS:
+                vendor.setdefault(folder, []).append(path)
+                continue
             entity = folder if folder in schema.BY_NAME else self._mapped_target(folder)
             if entity is None:
                 note = f"{folder}/: not a canonical entity folder (and no {MAPPING_FILE}), skipped"
@@ -260,6 +281,15 @@ class Loader:
             if self.entities is not None and entity not in self.entities:
                 continue
             found.setdefault(entity, []).append(path)
+        for folder, paths in vendor.items():
+            reader = READERS[folder]
+            if self.entities is not None and reader.target not in self.entities:
+                continue
+            units, skipped = reader.units(folder, paths)
+            for why in dict.fromkeys(w for _, w in skipped):
+                names = [PurePosixPath(p).name for p, w in skipped if w == why]
+                notes.append(f"{folder}/: {len(names)} file(s) skipped, {why}: {', '.join(names)}")
+            found.setdefault(reader.target, []).extend(units)
         ordered = [(e, p) for e in schema.LOAD_ORDER for p in found.get(e, [])]
         return ordered, notes
 
@@ -276,7 +306,7 @@ class Loader:
             on_start(len(files))
         report = LoadReport(notes=notes)
         for entity_name, path in files:
-            result = self.load_file(entity_name, path)
+            result = self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
             report.files.append(result)
             if progress:
                 progress(result)
@@ -307,7 +337,7 @@ class Loader:
                 notes.append(f"{n} queue(s) without {column}: {value} applies (the default)")
         return notes
 
-    def load_file(self, entity_name: str, path: str) -> FileResult:
+    def load_file(self, entity_name: str, path: str, unit: Unit | None = None) -> FileResult:
         e = schema.entity(entity_name)
         url = self._url(path)
         try:
@@ -334,15 +364,17 @@ class Loader:
         # all, and a small file pays for one commit instead of one per statement.
         self.con.execute("begin transaction")
         try:
-            self._path = path
-            self._stage(e, path, url)
+            self._reset(path, [_Version(path, url, size, digest)])
+            if unit is not None:
+                unit.reader.stage_file(self, e, path, url)
+            else:
+                self._stage(e, path, url)
             rows, quarantined, replaced = self._apply(e, url, file_id, size, digest)
-            for t in _TEMP_TABLES:
-                self.con.execute(f"drop table if exists {t}")
+            self._drop_temp()
             self.con.execute("commit")
-        except (RejectedFile, *_UNREADABLE) as exc:
+        except (RejectedFile, VendorError, *_UNREADABLE) as exc:
             self.con.execute("rollback")
-            problem = str(exc) if isinstance(exc, RejectedFile) else _first_line(str(exc))
+            problem = str(exc) if isinstance(exc, RejectedFile | VendorError) else _first_line(str(exc))
             return self._reject(e, url, size, digest, problem, file_id)
         except BaseException:
             self.con.execute("rollback")
@@ -350,6 +382,96 @@ class Loader:
         status = "replaced" if replaced else "loaded"
         msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
         return FileResult(e.name, url, status, rows, quarantined, msg)
+
+    def load_unit(self, unit: Unit) -> FileResult:
+        """Load what a vendor reader found: one export file, or a folder of related tables."""
+        if len(unit.paths) == 1 and not unit.together:
+            return self.load_file(unit.reader.target, unit.paths[0], unit)
+        return self._load_together(unit)
+
+    def _load_together(self, unit: Unit) -> FileResult:
+        """Load a folder of related vendor tables as one unit (e.g. Workday's history tables).
+
+        Every file gets its own manifest entry. When none changed, the unit is unchanged;
+        when any changed, in one transaction the rows the folder gave before are removed and
+        derived again from all its current files (earlier versions of changed files are marked
+        `replaced`). Rows carry the file version and record number of the file that names
+        them (the reader's driving table); quarantined and excluded records name their own
+        file and line. DECISIONLOG "Vendor Readers: A Folder of Related Tables Is One Load Unit".
+        """
+        e = schema.entity(unit.reader.target)
+        where = self._url(f"{self.root}/{unit.folder}") + "/"
+        try:
+            versions = [_Version(p, self._url(p), self.fs.size(p), self._hash(p)) for p in unit.paths]
+        except OSError as exc:
+            return self._reject(e, where, None, None, f"cannot be read: {exc}")
+        ids = [v.file_id for v in versions]
+        current = {
+            r[0]
+            for r in self.con.execute(
+                f"select file_id from {MANIFEST} where file_id in (select unnest(?)) and status = 'loaded'",
+                [ids],
+            ).fetchall()
+        }
+        if current == set(ids):
+            return FileResult(e.name, where, "unchanged", message="already loaded")
+        urls = [v.url for v in versions]
+        self.con.execute("begin transaction")
+        try:
+            self._reset(None, versions)
+            unit.reader.stage_together(self, e, unit, versions)
+            old = [
+                r[0]
+                for r in self.con.execute(
+                    f"select file_id from {MANIFEST} where entity = ? and status = 'loaded' "
+                    "and path in (select unnest(?))",
+                    [e.name, urls],
+                ).fetchall()
+            ]
+            driving = versions[0]
+            rows, quarantine, replaced = self._write(e, driving.file_id, old)
+            # Earlier versions of the files that changed are replaced by their new version.
+            for v in versions:
+                self.con.execute(
+                    f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
+                    "where path = ? and entity = ? and status = 'loaded' and file_id <> ?",
+                    [v.file_id, v.url, e.name, v.file_id],
+                )
+            for i, v in enumerate(versions):
+                n_bad = sum(1 for q in quarantine if q[0] == i)
+                n_rows = rows if i == 0 else 0
+                msg = f"read together with the other files of {unit.folder}/"
+                if n_bad:
+                    msg += f"; {n_bad} row(s) quarantined"
+                self._manifest(v.file_id, e, v.url, v.size, v.digest, "loaded", n_rows, n_bad, msg)
+            self._drop_temp()
+            self.con.execute("commit")
+        except (RejectedFile, VendorError, *_UNREADABLE) as exc:
+            self.con.execute("rollback")
+            problem = str(exc) if isinstance(exc, RejectedFile | VendorError) else _first_line(str(exc))
+            return self._reject(e, where, None, None, problem)
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        changed = len(set(ids) - current)
+        msg = f"{len(versions)} file(s) read together, {changed} new or changed"
+        if replaced:
+            msg += f"; replaced {replaced} rows derived before"
+        return FileResult(e.name, where, "replaced" if replaced else "loaded", rows, len(quarantine), msg)
+
+    def _reset(self, path: str | None, versions: list[_Version]) -> None:
+        """Per-load state: the file(s) being read and what a vendor reader may set."""
+        self._path = path
+        self._versions = versions
+        self._fmt = "csv"
+        self._header_rows = {}  # file index -> header records before the data (default 1)
+        self._tz_override = None  # a vendor reader's declared zone
+        self._reader_error = False  # the reader staged a `_reader_error` column
+        self._extra_temp = []  # the reader's own temp tables
+
+    def _drop_temp(self) -> None:
+        for t in (*_TEMP_TABLES, *self._extra_temp):
+            self.con.execute(f"drop table if exists {t}")
 
     def _hash(self, path: str) -> str:
         h = hashlib.sha256()
@@ -505,7 +627,10 @@ class Loader:
         """
         present = set(self._header)
         mapping = self._mapping_for(self._path)
-        tz_mode = mapping.time_zone if mapping else self.time_zone_for(e.name)
+        if self._tz_override is not None:
+            tz_mode = self._tz_override
+        else:
+            tz_mode = mapping.time_zone if mapping else self.time_zone_for(e.name)
         join, site_zone = "", ""
         if tz_mode == "site":
             if "site_id" in e.column_names and "site_id" in present:
@@ -539,10 +664,14 @@ class Loader:
             valid, where = "src._valid", "where not src._blank"
         else:
             valid, where = "true", ""
+        # A vendor reader's own checks (e.g. a score outside the declared scale).
+        reader_error = "src._reader_error" if self._reader_error else "null::varchar"
+        errors.insert(0, "_reader_error")
         cols = ", ".join(_ident(n) for n in e.column_names)
         return f"""
             with staged as (
                 select src._ord, {valid} as _valid, {attributes} as attributes, {site_zone}
+                    {reader_error} as _reader_error,
                     {", ".join(raws)}
                 from _cx_src as src {join} {where}
             ),
@@ -629,68 +758,21 @@ class Loader:
         return typed, errors
 
     def _apply(self, e: Entity, url: str, file_id: str, size: int, digest: str):
-        """Type and check the staged rows, then replace and insert (inside the file's transaction)."""
-        con = self.con
-        con.execute(f"create temp table _cx_typed as {self._typed_select(e)}")
-        if e.primary_key:
-            self._flag_repeated_keys(e)
-        rejects = self._structural_rejects()
-        n_bad = con.execute("select count(*) from _cx_typed where len(_errors) > 0").fetchone()[0]
-        bad = []
-        if n_bad:
-            bad = con.execute(
-                "select t._ord, list_aggregate(t._errors, 'string_agg', '; '), "
-                f"{self._record_expr(e)} from _cx_typed as t "
-                "join _cx_src as src on src._ord = t._ord "
-                "where len(t._errors) > 0 order by t._ord"
-            ).fetchall()
-        excluded = []
-        if self._mapping_for(self._path) is not None:
-            excluded = con.execute("select _ord, reason, _record_date from _cx_excl order by _ord").fetchall()
-        lines = self._physical_lines(
-            [b[0] for b in bad] + [x[0] for x in excluded], [r[0] for r in rejects], url
-        )
-        cols = ", ".join(_ident(n) for n in e.column_names)
-        good = "(select * from _cx_typed where len(_errors) = 0)"
+        """Type, check and write one file's staged rows, then record it (inside its transaction)."""
         old = [
             r[0]
-            for r in con.execute(
+            for r in self.con.execute(
                 f"select file_id from {MANIFEST} where path = ? and entity = ? "
                 "and status = 'loaded' and file_id <> ?",
                 [url, e.name, file_id],
             ).fetchall()
         ]
-        replaced = 0
+        rows, quarantine, replaced = self._write(e, file_id, old)
         if old:
-            replaced = con.execute(
-                f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
-            ).fetchone()[0]
-            for table in (QUARANTINE, EXCLUDED):
-                con.execute(f"delete from {table} where file_id in (select unnest(?))", [old])
-            con.execute(
+            self.con.execute(
                 f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
                 "where file_id in (select unnest(?))",
                 [file_id, old],
-            )
-        if e.primary_key:
-            match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
-            con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
-        rows = con.execute(
-            f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
-            f"select {cols}, attributes, ?, _ord, now() from {good}",
-            [file_id],
-        ).fetchone()[0]
-        quarantine = [(ln, reason, None) for ln, reason in rejects]
-        quarantine += [(lines[o], reason, rec) for o, reason, rec in bad]
-        if quarantine:
-            con.executemany(
-                f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
-                [[file_id, e.name, url, ln, reason, rec] for ln, reason, rec in quarantine],
-            )
-        if excluded:
-            con.executemany(
-                f"insert into {EXCLUDED} values (?, ?, ?, ?, ?, ?)",
-                [[file_id, e.name, url, lines[o], day, why] for o, why, day in excluded],
             )
         self._manifest(
             file_id,
@@ -704,6 +786,81 @@ class Loader:
             f"{len(quarantine)} row(s) quarantined" if quarantine else "",
         )
         return rows, len(quarantine), replaced
+
+    def _write(self, e: Entity, file_id: str, old: list[str]):
+        """Type and check the staged rows, remove the rows of `old` file versions, insert.
+
+        Staged rows are `_cx_src`; a vendor reader's rows also carry `_src_file` (index of the
+        file in `self._versions`) and `_src_ord` (record number in that file), so quarantined
+        and excluded records name the vendor file and line they come from. Returns the rows
+        inserted, the quarantine records (file index, line, reason, record) and the rows
+        removed.
+        """
+        con = self.con
+        con.execute(f"create temp table _cx_typed as {self._typed_select(e)}")
+        if e.primary_key:
+            self._flag_repeated_keys(e)
+        rejects = self._structural_rejects()
+        together = self._path is None
+        where = "src._src_file, src._src_ord" if together else "0, t._ord"
+        n_bad = con.execute("select count(*) from _cx_typed where len(_errors) > 0").fetchone()[0]
+        bad = []
+        if n_bad:
+            bad = [
+                ((f, k), why, rec)
+                for f, k, why, rec in con.execute(
+                    f"select {where}, list_aggregate(t._errors, 'string_agg', '; '), "
+                    f"{self._record_expr(e)} from _cx_typed as t "
+                    "join _cx_src as src on src._ord = t._ord "
+                    "where len(t._errors) > 0 order by t._ord"
+                ).fetchall()
+            ]
+        excluded = []
+        if together or self._mapping_for(self._path) is not None:
+            at = "_src_file, _src_ord" if together else "0, _ord"
+            excluded = [
+                ((f, k), why, day)
+                for f, k, why, day in con.execute(
+                    f"select {at}, reason, _record_date from _cx_excl order by 1, 2"
+                ).fetchall()
+            ]
+        lines = self._physical_lines([b[0] for b in bad] + [x[0] for x in excluded], rejects)
+        cols = ", ".join(_ident(n) for n in e.column_names)
+        good = "(select * from _cx_typed where len(_errors) = 0)"
+        replaced = 0
+        if old:
+            replaced = con.execute(
+                f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
+            ).fetchone()[0]
+            for table in (QUARANTINE, EXCLUDED):
+                con.execute(f"delete from {table} where file_id in (select unnest(?))", [old])
+        if e.primary_key:
+            match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+            con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
+        if together:
+            row, join = "s._src_ord", " join _cx_src as s on s._ord = g._ord"
+        else:
+            row, join = "g._ord", ""
+        gcols = ", ".join(f"g.{_ident(n)}" for n in e.column_names)
+        rows = con.execute(
+            f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
+            f"select {gcols}, g.attributes, ?, {row}, now() from {good} as g{join}",
+            [file_id],
+        ).fetchone()[0]
+        quarantine = [(i, ln, reason, None) for i, ln, reason in rejects]
+        quarantine += [(at[0], lines[at], reason, rec) for at, reason, rec in bad]
+        v = self._versions
+        if quarantine:
+            con.executemany(
+                f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
+                [[v[i].file_id, e.name, v[i].url, ln, why, rec] for i, ln, why, rec in quarantine],
+            )
+        if excluded:
+            con.executemany(
+                f"insert into {EXCLUDED} values (?, ?, ?, ?, ?, ?)",
+                [[v[at[0]].file_id, e.name, v[at[0]].url, lines[at], day, why] for at, why, day in excluded],
+            )
+        return rows, quarantine, replaced
 
     def _flag_repeated_keys(self, e: Entity) -> None:
         """Quarantine later rows that repeat a primary key inside the file (the first good row wins).
@@ -735,50 +892,63 @@ class Loader:
             parts += [_sql_str(n), f"_cx_pseudo({v})" if hashed else v]
         return f"json_object({', '.join(parts)})" if parts else "null::json"
 
-    def _structural_rejects(self) -> list[tuple[int, str]]:
-        """Rows DuckDB's CSV reader could not split into the header's columns, one per line."""
+    def _structural_rejects(self) -> list[tuple[int, int, str]]:
+        """Rows DuckDB's CSV reader could not split into the header's columns: (file index, line, reason)."""
         if self._fmt != "csv":
             return []
         try:
             rows = self.con.execute(
-                "select line, string_agg(distinct error_type, ', ' order by error_type), "
-                "string_agg(distinct error_message, '; ' order by error_message) "
-                "from _cx_rej group by line order by line"
+                "select s.file_path, r.line, string_agg(distinct r.error_type, ', ' "
+                "order by r.error_type), string_agg(distinct r.error_message, '; ' "
+                "order by r.error_message) from _cx_rej as r join _cx_rej_scans as s "
+                "using (scan_id, file_id) group by all order by 1, 2"
             ).fetchall()
         except duckdb.CatalogException:
             return []
-        return [(int(ln), f"malformed CSV row ({kind.lower()}): {msg}") for ln, kind, msg in rows]
+        index = {}
+        for i, v in enumerate(self._versions):
+            index[v.path] = index[v.url] = i
+        return [
+            (index.get(path, 0), int(ln), f"malformed CSV row ({kind.lower()}): {msg}")
+            for path, ln, kind, msg in rows
+        ]
 
-    def _physical_lines(self, ordinals: list[int], rejected: list[int], url: str) -> dict[int, int]:
-        """Map record numbers of quarantined rows to physical lines (only on the error path).
+    def _physical_lines(
+        self, records: list[tuple[int, int]], rejected: list[tuple[int, int, str]]
+    ) -> dict[tuple[int, int], int]:
+        """Map (file index, record number) of quarantined rows to physical lines (error path only).
 
         DuckDB numbers records, not lines: it skips blank lines and rows it rejected, and a
         quoted field may span lines. Re-reading the few files with bad rows with Python's csv
         module gives the exact line each quarantined record starts on.
         """
-        if not ordinals:
-            return {}
-        if self._fmt != "csv":
-            return {o: o for o in ordinals}  # JSON lines: one record a line; Parquet: row number
-        wanted = set(ordinals)
-        skip = set(rejected)
-        out: dict[int, int] = {}
-        path = url if self.local else self.fs._strip_protocol(url)
-        with self.fs.open(path, "rb", compression="infer") as raw_fh:
-            text = io.TextIOWrapper(raw_fh, encoding="utf-8-sig", errors="replace", newline="")
-            reader = csv.reader(text)
-            next(reader, None)
-            last = reader.line_num
-            k = 0
-            for record in reader:
-                start, last = last + 1, reader.line_num
-                if not record or start in skip:
-                    continue
-                k += 1
-                if k in wanted:
-                    out[k] = start
-                    if len(out) == len(wanted):
-                        break
+        out: dict[tuple[int, int], int] = {}
+        for i in sorted({f for f, _ in records}):
+            wanted = {k for f, k in records if f == i}
+            if self._fmt != "csv":  # JSON lines: one record a line; Parquet: row number
+                out.update({(i, k): k for k in wanted})
+                continue
+            skip = {ln for f, ln, _ in rejected if f == i}
+            v = self._versions[i]
+            path = v.path if self.local else self.fs._strip_protocol(v.url)
+            found = 0
+            with self.fs.open(path, "rb", compression="infer") as raw_fh:
+                text = io.TextIOWrapper(raw_fh, encoding="utf-8-sig", errors="replace", newline="")
+                reader = csv.reader(text)
+                for _ in range(self._header_rows.get(i, 1)):
+                    next(reader, None)
+                last = reader.line_num
+                k = 0
+                for record in reader:
+                    start, last = last + 1, reader.line_num
+                    if not record or start in skip:
+                        continue
+                    k += 1
+                    if k in wanted:
+                        out[(i, k)] = start
+                        found += 1
+                        if found == len(wanted):
+                            break
         return out
 
 
