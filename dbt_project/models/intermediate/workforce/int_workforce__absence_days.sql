@@ -37,7 +37,7 @@ absences as (
     left join roster
         on
             absences.employee_id = roster.employee_id
-            and roster.hire_date <= absences.absence_date
+            and absences.absence_date >= roster.hire_date
             and (
                 roster.separation_date is null
                 or absences.absence_date <= roster.separation_date
@@ -50,7 +50,7 @@ absences as (
             absences.absence_date,
             absences.source_file_id,
             absences.source_row
-        order by roster.hire_date desc nulls last, roster.program_id
+        order by roster.hire_date desc nulls last, roster.program_id asc
     ) = 1
 
 ),

@@ -45,7 +45,7 @@ schedule_rows as (
         and ended_at > started_at
         and agent_id is not null
     qualify row_number() over (
-        partition by agent_id, started_at order by ended_at desc, activity
+        partition by agent_id, started_at order by ended_at desc, activity asc
     ) = 1
 
 ),
@@ -119,23 +119,46 @@ state_rows as (
 
 states as (
 
-    select * from state_rows
-    where ended_at > started_at
+    select
+        state_rows.*,
+        coalesce(sites.time_zone, 'UTC') as site_time_zone
+    from state_rows
+    left join sites on state_rows.site_id = sites.site_id
+    where state_rows.ended_at > state_rows.started_at
     qualify row_number() over (
-        partition by agent_id, started_at order by ended_at desc, state
+        partition by state_rows.agent_id, state_rows.started_at
+        order by state_rows.ended_at desc, state_rows.state asc
     ) = 1
 
 ),
 
 boundaries as (
 
-    select agent_id, started_at as boundary_at from segments
+    select
+        agent_id,
+        started_at as boundary_at
+    from segments
+
     union
-    select agent_id, ended_at from segments
+
+    select
+        agent_id,
+        ended_at
+    from segments
+
     union
-    select agent_id, started_at from states
+
+    select
+        agent_id,
+        started_at
+    from states
+
     union
-    select agent_id, ended_at from states
+
+    select
+        agent_id,
+        ended_at
+    from states
     where isfinite(ended_at)
 
 ),
@@ -157,7 +180,8 @@ marked as (
             'site_id': states.site_id,
             'state': states.state,
             'reason': states.reason,
-            'ended_at': states.ended_at
+            'ended_at': states.ended_at,
+            'site_time_zone': states.site_time_zone
         } end as agent_state
     from boundaries
     left join segments
@@ -224,7 +248,8 @@ pieces as (
         coalesce(
             struct_extract(segment, 'site_id'), struct_extract(agent_state, 'site_id')
         ) as site_id,
-        struct_extract(segment, 'site_time_zone') as segment_time_zone
+        struct_extract(segment, 'site_time_zone') as segment_time_zone,
+        struct_extract(agent_state, 'site_time_zone') as state_time_zone
     from active
     where
         segment is not null
@@ -235,7 +260,7 @@ pieces as (
 measured as (
 
     select
-        pieces.*,
+        *,
         epoch(piece_ended_at - piece_started_at) as piece_seconds,
         -- the scheduled activity and the state that adheres to it
         case
@@ -249,7 +274,7 @@ measured as (
         -- a shift is dated by its start in the site's zone; unscheduled time by its own start
         cast(
             timezone(
-                coalesce(segment_time_zone, sites.time_zone, 'UTC'),
+                coalesce(segment_time_zone, state_time_zone, 'UTC'),
                 coalesce(shift_started_at, piece_started_at)
             ) as date
         ) as work_date,
@@ -259,7 +284,6 @@ measured as (
             ) as date
         ) as work_org_date
     from pieces
-    left join sites on pieces.site_id = sites.site_id
 
 ),
 
@@ -330,7 +354,7 @@ assigned as (
     left join roster
         on
             agent_days.agent_id = roster.employee_id
-            and roster.hire_date <= agent_days.work_date
+            and agent_days.work_date >= roster.hire_date
             and (roster.separation_date is null or agent_days.work_date <= roster.separation_date)
     qualify row_number() over (
         partition by
@@ -338,7 +362,7 @@ assigned as (
             agent_days.site_id,
             agent_days.work_date,
             agent_days.work_org_date
-        order by roster.hire_date desc nulls last, roster.program_id
+        order by roster.hire_date desc nulls last, roster.program_id asc
     ) = 1
 
 ),
