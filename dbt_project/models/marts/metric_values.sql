@@ -46,6 +46,7 @@ family_metrics as (
         'int_surveys__metrics',
         'int_digital__metrics',
         'int_cost__metrics',
+        'int_workforce__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}
