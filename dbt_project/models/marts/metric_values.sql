@@ -40,6 +40,7 @@ family_metrics as (
         'int_tickets__metrics',
         'int_chat__metrics',
         'int_repeat_contacts__metrics',
+        'int_people__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}
