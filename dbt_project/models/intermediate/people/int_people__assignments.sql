@@ -64,10 +64,10 @@ flagged as (
         -- a transfer out of the unit counts there when the position was back-filled
         separation_type = 'transfer'
         and coalesce(is_backfilled, false)
-        and next_program_id is distinct from program_id as is_backfilled_program_transfer,
+        and coalesce(next_program_id <> program_id, true) as is_backfilled_program_transfer,
         separation_type = 'transfer'
         and coalesce(is_backfilled, false)
-        and next_client_id is distinct from client_id as is_backfilled_client_transfer,
+        and coalesce(next_client_id <> client_id, true) as is_backfilled_client_transfer,
         -- new to the organisation: the employee's first assignment, or a re-hire after leaving;
         -- an assignment that follows a transfer (or overlaps another) is not a hire
         previous_hire_date is null
@@ -78,20 +78,29 @@ flagged as (
         cast(hire_date + interval 3 month as date) as survival_check_date,
         min(separation_date) over () as first_separation_date,
         min(hire_date) over () as first_hire_date,
-        max(greatest(hire_date, separation_date, training_completed_date, proficient_date))
-            over ()
-        as as_of_date
+        max(
+            greatest(hire_date, separation_date, training_completed_date, proficient_date)
+        ) over () as as_of_date
     from ordered
 
 ),
 
-employee_spells as (
+-- new hires active in any assignment of the organisation on their survival check day
+survivors as (
 
-    select
-        employee_id,
-        hire_date,
-        separation_date
-    from ordered
+    select distinct
+        hires.employee_id,
+        hires.survival_check_date
+    from flagged as hires
+    inner join ordered as spells
+        on
+            hires.employee_id = spells.employee_id
+            and hires.survival_check_date >= spells.hire_date
+            and (
+                spells.separation_date is null
+                or hires.survival_check_date <= spells.separation_date
+            )
+    where hires.is_new_hire
 
 ),
 
@@ -120,17 +129,7 @@ final as (
         -- while that day is after the roster's last day (not known yet)
         case
             when flagged.is_new_hire and flagged.survival_check_date <= flagged.as_of_date
-                then exists (
-                    select 1
-                    from employee_spells as s
-                    where
-                        s.employee_id = flagged.employee_id
-                        and s.hire_date <= flagged.survival_check_date
-                        and (
-                            s.separation_date is null
-                            or flagged.survival_check_date <= s.separation_date
-                        )
-                )
+                then survivors.employee_id is not null
         end as is_active_3_months_later,
         -- proficient within 30 days of finishing training; NULL while the 30 days are not over
         case
@@ -148,6 +147,10 @@ final as (
         ) as window_start_date,
         flagged.as_of_date
     from flagged
+    left join survivors
+        on
+            flagged.employee_id = survivors.employee_id
+            and flagged.survival_check_date = survivors.survival_check_date
 
 )
 

@@ -34,8 +34,10 @@ bounds as (
 
 days as (
 
-    select cast(unnest(generate_series(window_start_date, as_of_date, interval 1 day)) as date)
-        as day
+    select
+        cast(
+            unnest(generate_series(window_start_date, as_of_date, interval 1 day)) as date
+        ) as roster_date
     from bounds
 
 ),
@@ -44,13 +46,16 @@ days as (
 active as (
 
     select
-        days.day,
+        days.roster_date,
         assignments.*
     from days
     inner join assignments
         on
-            assignments.hire_date <= days.day
-            and (assignments.separation_date is null or days.day <= assignments.separation_date)
+            days.roster_date >= assignments.hire_date
+            and (
+                assignments.separation_date is null
+                or days.roster_date <= assignments.separation_date
+            )
 
 ),
 
@@ -61,11 +66,11 @@ headcount_days as (
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
             '{{ metric }}' as metric_id,
-            day,
+            roster_date,
             count(distinct employee_id) as headcount
         from active
         where {{ unit }} is not null
-        group by {{ unit }}, day
+        group by {{ unit }}, roster_date
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -77,10 +82,10 @@ headcount_months as (
         unit_level,
         unit_id,
         metric_id,
-        cast(date_trunc('month', day) as date) as period_start,
+        cast(date_trunc('month', roster_date) as date) as period_start,
         sum(headcount) as headcount_days
     from headcount_days
-    group by unit_level, unit_id, metric_id, date_trunc('month', day)
+    group by unit_level, unit_id, metric_id, date_trunc('month', roster_date)
 
 ),
 

@@ -115,7 +115,15 @@ event_months as (
 
 final as (
 
-    select * from attrition
+    select
+        unit_level,
+        unit_id,
+        period_grain,
+        period_start,
+        metric_id,
+        numerator,
+        denominator
+    from attrition
 
     union all
 
