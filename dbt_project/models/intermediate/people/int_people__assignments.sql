@@ -62,10 +62,10 @@ flagged as (
             employment_type = 'temporary' and separation_date >= contract_end_date, false
         ) as is_leaver,
         -- a transfer out of the unit counts there when the position was back-filled
-        separation_type = 'transfer'
+        coalesce(separation_type = 'transfer', false)
         and coalesce(is_backfilled, false)
         and coalesce(next_program_id <> program_id, true) as is_backfilled_program_transfer,
-        separation_type = 'transfer'
+        coalesce(separation_type = 'transfer', false)
         and coalesce(is_backfilled, false)
         and coalesce(next_client_id <> client_id, true) as is_backfilled_client_transfer,
         -- new to the organisation: the employee's first assignment, or a re-hire after leaving;
