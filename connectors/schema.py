@@ -348,6 +348,11 @@ ENTITIES: tuple[Entity, ...] = (
             C("separated_at", DATE),
             C("separation_type", domain=("voluntary", "involuntary", "transfer")),
             C("backfilled", BOOL),
+            # people metrics (METRICS.md section 7; DECISIONLOG "Staff Roster: Three Optional
+            # Dates"): the requested start, the end of initial training, first proficiency
+            C("requested_start_at", DATE),
+            C("training_completed_at", DATE),
+            C("proficient_at", DATE),
         ),
         ("employee_id", "program_id", "hired_at"),
         "reference",

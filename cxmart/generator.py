@@ -15,7 +15,9 @@ Statistical model
   Leaving is an exponential hazard by employment type (permanent, agency, temporary with a
   contract end); most vacancies are backfilled after one to four weeks; a few CSS transfer
   to another program, backfilled or not. Two days off a week, vacation blocks (planned
-  absence, ~8% of days) and 4% unplanned absence decide who works; new hires train first.
+  absence, ~8% of days) and 4% unplanned absence decide who works; new hires train first
+  (7 days), then reach the acceptable performance level after a lognormal ramp (median 16
+  days); a backfill is requested to start three weeks after the leaver's last day.
 - Schedules: 8.5 h shifts (two breaks, lunch, sometimes a meeting or training) placed
   greedily against a two-peak intraday demand curve, plus night shifts on 24x7 queues.
 - Voice: a Poisson process per 30-minute interval whose intensity follows the demand curve
@@ -628,6 +630,9 @@ class _Roster:
     last_day: np.ndarray  # last day that can start a shift
     etype: np.ndarray
     contract_end: np.ndarray
+    requested: np.ndarray  # requested start day of a backfill hire (NA otherwise)
+    trained: np.ndarray  # last day of initial training (NA if not in the data)
+    proficient: np.ndarray  # first day at the acceptable performance level (NA if not yet)
     sep_type: np.ndarray
     backfilled: np.ndarray
     night: np.ndarray
@@ -890,6 +895,7 @@ class _Centre:
                 "hired": hired,
                 "etype": etype,
                 "contract_end": contract_end,
+                "requested": None,
                 "sep": None,
                 "sep_type": None,
                 "backfilled": None,
@@ -961,6 +967,7 @@ class _Centre:
                 etype = 0 if u < 0.75 else (2 if u < 0.9 else 1)
                 ce = hire + int(rng.integers(90, 240)) if etype == 1 else None
                 cur = new_row(pos, ("hire", hire, pos), p, hire, etype, ce)
+                cur["requested"] = t + 22  # asked for three weeks after the leaver's last day
                 rows.append(cur)
                 hires.append(cur)
                 frm = hire
@@ -1008,6 +1015,14 @@ class _Centre:
             vac += [i * 10**6 + d for d in range(start, start + 3)]
         slots = np.where(chan == 1, rng.choice([2, 3], n, p=[0.4, 0.6]), 1)
 
+        # New assignments train for their first 7 days (see _make_plan), then reach the
+        # acceptable performance level after a lognormal ramp (median 16 days, ~15% over 30).
+        # Own stream, so these draws never shift the roster's other draws.
+        last = np.minimum(sep, end - 1)
+        trained = np.where((hired >= start - 7) & (hired + 6 <= last), hired + 6, NA)
+        ramp = np.ceil(_lognormal(_rng(self.seed, 0, 0, _ROSTER, 1), 16, 0.6, n)).astype(np.int64)
+        proficient = np.where((trained != NA) & (trained + ramp <= last), trained + ramp, NA)
+
         support, qa_ids = [], []
         counters = {"supervisor": 0, "qa": 0, "wfm": 0, "trainer": 0}
         prefix = {"supervisor": "SUP", "qa": "QA", "wfm": "WFM", "trainer": "TRN"}
@@ -1048,6 +1063,9 @@ class _Centre:
             last_day=sep - night,  # a night shift ends the morning after it starts
             etype=col("etype"),
             contract_end=col("contract_end"),
+            requested=col("requested"),
+            trained=trained,
+            proficient=proficient,
             sep_type=col("sep_type", -1),
             backfilled=col("backfilled", -1, np.int8),
             night=night,
@@ -1156,6 +1174,9 @@ class _Centre:
                     "separated_at": None if r.sep[i] == BIG_DAY else r.sep[i],
                     "separation_type": None if st < 0 else _SEP_TYPE[st].decode(),
                     "backfilled": None if r.backfilled[i] < 0 else int(r.backfilled[i]),
+                    "requested_start_at": None if r.requested[i] == NA else r.requested[i],
+                    "training_completed_at": None if r.trained[i] == NA else r.trained[i],
+                    "proficient_at": None if r.proficient[i] == NA else r.proficient[i],
                 }
             )
         for sp in r.support:

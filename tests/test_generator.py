@@ -248,6 +248,18 @@ def test_roster_has_the_people_events_attrition_needs(centre):
     assert one(centre, "select count(*) from staff_roster where hired_at >= '2026-03-20'") > 0
 
 
+def test_roster_has_requested_starts_trainings_and_proficiency(centre):
+    # backfill hires carry a requested start; new assignments finish training on their 7th day
+    assert one(centre, "select count(*) from staff_roster where requested_start_at is not null") > 0
+    trained = """select count(*) from staff_roster where training_completed_at = hired_at + 6"""
+    assert one(centre, trained) > 0
+    assert one(centre, "select count(*) from staff_roster where training_completed_at is not null "
+                       "and training_completed_at <> hired_at + 6") == 0  # fmt: skip
+    assert one(centre, "select count(*) from staff_roster where proficient_at is not null") > 0
+    assert one(centre, "select count(*) from staff_roster "
+                       "where proficient_at <= training_completed_at") == 0  # fmt: skip
+
+
 def test_nobody_works_outside_their_employment(centre):
     emp = """(select employee_id, min(hired_at) h, max(coalesce(separated_at, '2100-01-01')) s
               from staff_roster group by all)"""

@@ -47,6 +47,7 @@ family_metrics as (
         'int_digital__metrics',
         'int_cost__metrics',
         'int_workforce__metrics',
+        'int_people__metrics',
     ] %}
         union all by name
         select * from {{ ref(family) }}

@@ -22,6 +22,9 @@ renamed as (
         separated_at as separation_date,
         separation_type,
         backfilled as is_backfilled,
+        requested_start_at as requested_start_date,
+        training_completed_at as training_completed_date,
+        proficient_at as proficient_date,
 
         -- load bookkeeping
         attributes,
