@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from cxmart import pipeline
 from cxmart.config import Settings
 from cxmart.connectors import schema
 from cxmart.connectors.loader import Loader
@@ -68,3 +70,27 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def built_mart(home: Path):
+    """Run the real pipeline (load + dbt build) on `home`'s landing and yield a read-only
+    connection to its warehouse: the body of every hand-made-centre mart fixture."""
+    settings = Settings.resolve(home=home)
+    report, summary = pipeline.run(settings, TEST_KEY)
+    assert summary.success, summary.failures
+    assert report.quarantined == 0
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def metric(con, metric_id: str, level: str, unit: str, grain: str, start: str):
+    """(numerator, denominator, value, is_countable, not_countable_reason) of one mart row."""
+    return con.execute(
+        "select numerator, denominator, value, is_countable, not_countable_reason "
+        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
+        "and period_grain = ? and period_start = ?",
+        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
+    ).fetchone()

@@ -3,15 +3,9 @@ centre whose every expected value is worked out by hand from METRICS.md section 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # CQ1 (London, P1): T = 60 s, short abandons under 10 s. CQ2 (London, P2): T = 30 s, short
 # abandons off. CQ3 (London, P3 of client C2) shows its button only while a CSS is free, so its
@@ -101,21 +95,7 @@ def mart(tmp_path_factory):
     write(landing, "chat_sessions", "sessions.csv", csv_text("chat_sessions", sessions))
     messages = [{"chat_id": k, "sender": s, "sent_at": ts(D1, t)} for k, s, t in MESSAGES]
     write(landing, "chat_messages", "messages.csv", csv_text("chat_messages", messages))
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success and report.quarantined == 0, summary.failures
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def test_queue_day_service_metrics(mart):

@@ -4,15 +4,9 @@ value is worked out by hand from METRICS.md sections 2, 8 and 9."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # LON is Europe/London: GMT (= UTC) until Sunday 29 March 2026 01:00 UTC, then BST (UTC+1).
 # The organisation's zone is UTC (the default). QC: chat, calendar CAL1 open 09:00-17:00 local
@@ -129,21 +123,7 @@ def mart(tmp_path_factory):
         {"program_id": "P1", "month": "2026-05-01", "total_cost": 800, "currency": "GBP"},
         {"program_id": "P3", "month": "2026-05-01", "total_cost": 1000, "currency": "USD"},
     ]))  # fmt: skip
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success and report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def parts(con, metric_id, level, unit, grain, start):

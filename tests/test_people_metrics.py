@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # One site (LON), programs A and B of client C1. Separation dates are each assignment's last day.
 ROSTER = [
@@ -69,22 +65,7 @@ def mart(tmp_path_factory):
          "separation_type": "voluntary"},
     ]  # fmt: skip
     write(landing, "staff_roster", "roster.csv", csv_text("staff_roster", rows))
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success, summary.failures
-    assert report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def test_program_a_counts_the_backfilled_move_the_site_does_not(mart):

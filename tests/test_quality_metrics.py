@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, write
 
 Z2 = 1.959963984540054**2  # 3.841459
 
@@ -112,12 +108,7 @@ def mart(tmp_path_factory):
     write(landing, "staff_roster", "roster.csv", csv_text("staff_roster", roster))
     write(landing, "qa_evaluations", "qa.csv", csv_text("qa_evaluations", EVALUATIONS))
     write(landing, "survey_responses", "surveys.csv", csv_text("survey_responses", SURVEYS))
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success and report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
+    yield from built_mart(home)
 
 
 def metric(con, metric_id, level, unit, grain, start):

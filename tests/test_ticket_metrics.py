@@ -3,15 +3,9 @@ centre whose every expected value is worked out by hand from METRICS.md section 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # LON is Europe/London (GMT until 2026-03-29 01:00 UTC, then BST). Q1 (email): 8 business hours
 # on CAL1, Mon-Fri 09:00-17:00 local. Q2 (web): 24 calendar hours, no calendar.
@@ -113,21 +107,7 @@ def mart(tmp_path_factory):
          "started_at": ts(f"2026-03-11T{t0}"), "ended_at": ts(f"2026-03-11T{t1}")}
         for a, state, channel, t0, t1 in STATES
     ]))  # fmt: skip
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success and report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def test_received_by_local_day_and_month(mart):

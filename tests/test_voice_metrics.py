@@ -3,15 +3,9 @@ centre whose every expected value is worked out by hand from METRICS.md section 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # Q1 (London, P1): T = 20 s, short abandons under 5 s, copc_offered.
 # Q2 (New York, P2): T = 30 s, short abandons off, abandons_positive.
@@ -59,21 +53,7 @@ def mart(tmp_path_factory):
         for c, q, site, prog, day, outcome, wait in CALLS
     ]  # fmt: skip
     write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows))
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success and report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def test_queue_day_counts_and_the_copc_service_level(mart):

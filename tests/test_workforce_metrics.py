@@ -3,15 +3,9 @@ centre whose every expected value is worked out by hand from METRICS.md section 
 
 from __future__ import annotations
 
-import datetime as dt
-
-import duckdb
 import pytest
 
-from cxmart import pipeline
-from cxmart.config import Settings
-
-from conftest import TEST_KEY, csv_text, write
+from conftest import built_mart, csv_text, metric, write
 
 # London is GMT (UTC+0) until 2026-03-29 01:00 UTC, then BST. Every CSS works in LON on P1.
 SCHEDULES = [
@@ -117,22 +111,7 @@ def mart(tmp_path_factory):
          "wait_seconds": 5, "talk_seconds": talk}
         for c, at, outcome, talk in CALLS
     ]))  # fmt: skip
-    settings = Settings.resolve(home=home)
-    report, summary = pipeline.run(settings, TEST_KEY)
-    assert summary.success, summary.failures
-    assert report.quarantined == 0
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield con
-    con.close()
-
-
-def metric(con, metric_id, level, unit, grain, start):
-    return con.execute(
-        "select numerator, denominator, value, is_countable, not_countable_reason "
-        "from mart.metric_values where metric_id = ? and unit_level = ? and unit_id = ? "
-        "and period_grain = ? and period_start = ?",
-        [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
-    ).fetchone()
+    yield from built_mart(home)
 
 
 def test_adherence_with_a_break_taken_three_minutes_late(mart):
