@@ -152,30 +152,7 @@ unmeasurable_days as (
 
 periods as (
 
-    select
-        unit_level,
-        unit_id,
-        'day' as period_grain,
-        period_start,
-        metric_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        unmeasurable
-    from unmeasurable_days
-
-    union all
-
-    select
-        unit_level,
-        unit_id,
-        'month' as period_grain,
-        cast(date_trunc('month', period_start) as date) as period_start,
-        metric_id,
-        sum(cast(numerator as double)) as numerator,
-        sum(cast(denominator as double)) as denominator,
-        sum(unmeasurable) as unmeasurable
-    from unmeasurable_days
-    group by unit_level, unit_id, date_trunc('month', period_start), metric_id
+    {{ day_and_month_rows('unmeasurable_days', ['numerator', 'denominator', 'unmeasurable']) }}
 
 ),
 

@@ -105,28 +105,7 @@ day_metrics as (
 
 final as (
 
-    select
-        unit_level,
-        unit_id,
-        'day' as period_grain,
-        period_start,
-        metric_id,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator
-    from day_metrics
-
-    union all
-
-    select
-        unit_level,
-        unit_id,
-        'month' as period_grain,
-        cast(date_trunc('month', period_start) as date) as period_start,
-        metric_id,
-        sum(cast(numerator as double)) as numerator,
-        sum(cast(denominator as double)) as denominator
-    from day_metrics
-    group by unit_level, unit_id, date_trunc('month', period_start), metric_id
+    {{ day_and_month_rows('day_metrics') }}
 
 )
 
