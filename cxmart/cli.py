@@ -16,6 +16,7 @@ from rich.table import Table
 
 from . import pipeline
 from .config import ENV_HOME, ENV_LANDING, ConfigError, Settings, pseudonym_key
+from .gate import GateError
 
 app = typer.Typer(
     help="cxmart: contact-centre exports -> DuckDB -> dbt COPC metrics.",
@@ -187,7 +188,38 @@ def load(home: Home = None, landing: Landing = None, warehouse: Warehouse = None
         _fail(f"{len(report.rejected)} file(s) rejected; the rest loaded")
 
 
-def _run(settings: Settings, key: str) -> None:
+def _print_gate(report) -> None:
+    """One line per gate; a short table of failures naming source, site, queue and day."""
+    from .gate import GateReport
+
+    assert isinstance(report, GateReport)
+    if report.success:
+        absent = f"; absent (no files ever): {', '.join(report.absent)}" if report.absent else ""
+        console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}")
+        return
+    shown = report.failures[:GATE_ROWS]
+    table = Table(title=f"{report.gate} gate: {len(report.failures)} failure(s)", show_lines=False)
+    first = "source" if report.gate == "raw" else "metric"
+    for col in (first, "check", "site", "queue" if report.gate == "raw" else "unit", "day", "observed"):
+        table.add_column(col, justify="right" if col == "observed" else "left")
+    for f in shown:
+        observed = "" if f.observed is None else f"{f.observed:.4g}"
+        fourth = f.queue_id if report.gate == "raw" else f.unit
+        table.add_row(
+            f.source or "", f.expectation, f.site_id or "", fourth or "", str(f.day or ""), observed
+        )
+    console.print(table)
+    if len(report.failures) > len(shown):
+        console.print(f"... and {len(report.failures) - len(shown)} more (audit.validation_results)")
+    if report.docs is not None:
+        console.print(f"Data Docs: {report.docs}")
+
+
+GATE_ROWS = 20
+
+
+def _run(settings: Settings, key: str, allow_incomplete: bool = False) -> None:
+    gates = []
     with _progress() as bar:
         tasks: dict[str, int] = {}
         try:
@@ -198,9 +230,13 @@ def _run(settings: Settings, key: str) -> None:
                 load_progress=lambda _r: bar.advance(tasks["load"]),
                 on_load_start=lambda n: bar.update(tasks["load"], total=n),
                 on_node=lambda _uid, _status: bar.advance(tasks["dbt build"]),
+                allow_incomplete=allow_incomplete,
+                on_gate=gates.append,
             )
         except pipeline.StageFailed as exc:
             failed = exc
+        except GateError as exc:
+            _fail(str(exc), 2)
         else:
             failed = None
     if failed is not None:
@@ -208,17 +244,112 @@ def _run(settings: Settings, key: str) -> None:
             _print_load(failed.report)
         if failed.summary is not None:
             _print_build(failed.summary)
+        for g in gates:
+            _print_gate(g)
         _fail(str(failed))
     _print_load(report)
+    for g in gates[:1]:
+        _print_gate(g)
     _print_build(summary)
+    for g in gates[1:]:
+        _print_gate(g)
+    console.print(f"published {settings.mart}")
+
+
+AllowIncomplete = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete",
+        help="Build and publish even when the raw completeness gate fails (the failure is still "
+        "recorded, and the metric-months built from the failing source are incomplete_source).",
+    ),
+]
 
 
 @app.command()
-def run(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
-    """Run every pipeline stage in order (load -> dbt build); non-zero exit at the first failure."""
+def run(
+    home: Home = None,
+    landing: Landing = None,
+    warehouse: Warehouse = None,
+    allow_incomplete: AllowIncomplete = False,
+) -> None:
+    """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish); non-zero exit
+    at the first failure."""
     settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
-    _run(settings, _key(demo=False))
+    _run(settings, _key(demo=False), allow_incomplete=allow_incomplete)
     console.print("[green]run complete[/green]")
+
+
+@app.command()
+def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
+    """Run the completeness gates alone on the working warehouse (raw entities, and the mart if built);
+    exit 1 on any failure. Results go to audit.validation_results and <reports>/data_docs/."""
+    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
+    if not settings.warehouse.is_file():
+        _fail(f"no working warehouse at {settings.warehouse}: run `cxmart load` or `cxmart run` first")
+    from .gate import new_run_id
+
+    run_id = new_run_id()
+    try:
+        reports = [pipeline.raw_gate(settings, run_id)]
+        if _has_mart(settings):
+            reports.append(pipeline.mart_gate(settings, run_id))
+    except GateError as exc:
+        _fail(str(exc), 2)
+    for r in reports:
+        _print_gate(r)
+    failed = sum(len(r.failures) for r in reports)
+    if failed:
+        _fail(f"validate failed: {failed} failure(s) in run {run_id} (audit.validation_results)")
+    console.print(f"[green]validate passed[/green] (run {run_id})")
+
+
+def _has_mart(settings: Settings) -> bool:
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_tables() "
+                "where schema_name = 'mart' and table_name = 'metric_values'"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+@app.command()
+def publish(
+    home: Home = None,
+    warehouse: Warehouse = None,
+    rollback: Annotated[
+        bool,
+        typer.Option("--rollback", help="Publish again the mart published before the current one."),
+    ] = False,
+) -> None:
+    """Gate the working warehouse's mart and publish it atomically to <home>/mart.duckdb (BI reads it
+    read-only); keeps the last $CXMART_KEEP_MARTS (default 5) publications for --rollback."""
+    from . import publish as pub
+    from .gate import new_run_id
+
+    settings = Settings.resolve(home=home, warehouse=warehouse)
+    try:
+        if rollback:
+            target = pub.rollback(settings)
+            console.print(f"[green]rolled back[/green]: {settings.mart} is again {target.name}")
+            return
+        gates = []
+        try:
+            pipeline.audit_and_publish(settings, new_run_id(), on_gate=gates.append)
+        finally:
+            for g in gates:
+                _print_gate(g)
+    except pipeline.StageFailed as exc:
+        _fail(str(exc))
+    except (pub.PublishError, GateError) as exc:
+        _fail(str(exc))
+    console.print(f"[green]published[/green] {settings.mart}")
 
 
 DEMO_MARKER = ".cxmart-demo.json"
@@ -261,7 +392,9 @@ def demo(
     settings = Settings.resolve(home=base.home, landing=landing, warehouse=base.warehouse)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
     _generate(landing, days, agents, sites, seed, start)
-    _run(settings, _key(demo=True))
+    # The sample centre's volumes follow its simulated staffing, so some of its days fail the
+    # completeness gate by design: the demo shows them and publishes anyway.
+    _run(settings, _key(demo=True), allow_incomplete=True)
     counts = pipeline.raw_row_counts(settings)
     console.print(
         f"[green]demo complete[/green]: {sum(counts.values()):,} raw rows in "

@@ -1,8 +1,10 @@
-"""The nightly pipeline's stages, callable from the CLI, the Airflow DAG and tests: load, then dbt build.
+"""The nightly pipeline's stages, callable from the CLI, the Airflow DAG and tests:
+load -> raw gate -> dbt build -> mart gate -> publish.
 
 Each stage that writes opens the working warehouse, does its work and closes it again,
 so the stages run one at a time against one DuckDB file (DuckDB allows one writer).
-Later stages (validation, publish, scoring) slot in after `build`.
+Only `publish` writes the published mart, and only after the mart gate passed
+(write-audit-publish); scoring slots in after it.
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ from pathlib import Path
 
 import duckdb
 
+from . import gate, publish
 from .config import Settings
 from .connectors.loader import Loader, LoadReport, RejectedFile
+from .gate import GateReport, ensure_audit_schema
 
 
 class StageFailed(Exception):
     """A pipeline stage failed; str() is the one-line reason the CLI prints."""
 
-    def __init__(self, stage: str, reason: str, report=None, summary=None) -> None:
+    def __init__(self, stage: str, reason: str, report=None, summary=None, gate=None) -> None:
         super().__init__(f"{stage} failed: {reason}")
         self.stage = stage
         self.reason = reason
         self.report = report  # the LoadReport, when loading ran
         self.summary = summary  # the BuildSummary, when dbt ran
+        self.gate = gate  # the failing GateReport, when a gate failed
 
 
 @contextmanager
@@ -122,6 +127,8 @@ def build(
     from dbt.cli.main import dbtRunner
 
     Path(settings.home / "dbt").mkdir(parents=True, exist_ok=True)
+    with warehouse(settings) as con:  # dbt reads the raw gate's failures from here
+        ensure_audit_schema(con)
 
     def callback(event) -> None:
         if on_node and event.info.name == "NodeFinished":
@@ -172,6 +179,38 @@ def _one_line(s: str | None) -> str:
     return " ".join(_ANSI.sub("", s or "").split())[:300]
 
 
+def _gate_reason(report: GateReport) -> str:
+    first = report.failures[0]
+    where = ", ".join(str(x) for x in (first.source, first.unit, first.day) if x)
+    more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+    return f"{first.expectation} in {where or first.suite}{more}"
+
+
+def raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
+    """The completeness gate on the canonical raw entities (results in audit.validation_results)."""
+    return gate.run_raw_gate(settings, run_id)
+
+
+def mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
+    """The gate on mart.metric_values in the working warehouse, before anything is published."""
+    return gate.run_mart_gate(settings, run_id)
+
+
+def audit_and_publish(
+    settings: Settings, run_id: str, on_gate: Callable[[GateReport], None] | None = None
+) -> publish.Publication:
+    """Mart gate, then (only if it passed) publish: the previously published mart is untouched otherwise."""
+    report = mart_gate(settings, run_id)
+    if on_gate:
+        on_gate(report)
+    if not report.success:
+        raise StageFailed("mart gate", _gate_reason(report) + "; nothing published", gate=report)
+    try:
+        return publish.publish(settings, run_id)
+    except publish.PublishError as exc:
+        raise StageFailed("publish", str(exc)) from exc
+
+
 def run(
     settings: Settings,
     pseudonym_key: str,
@@ -179,19 +218,44 @@ def run(
     on_load_start: Callable[[int], None] | None = None,
     on_node: Callable[[str, str], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    allow_incomplete: bool = False,
+    on_gate: Callable[[GateReport], None] | None = None,
 ) -> tuple[LoadReport, BuildSummary]:
-    """Every stage in order; raises StageFailed with a one-line reason at the first failure."""
+    """Every stage in order: load -> raw gate -> dbt build -> mart gate -> publish.
+
+    Raises StageFailed with a one-line reason at the first failure. A raw-gate failure stops
+    the run before dbt unless `allow_incomplete` (the failure is recorded either way, and the
+    metric-months built from the failing source and day are marked incomplete_source).
+    """
     stage = on_stage or (lambda _name: None)
+    run_id = gate.new_run_id()
     stage("load")
     report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start)
     if report.rejected:
         first = report.rejected[0].message
         more = f" (and {len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
         raise StageFailed("load", f"{first}{more}", report=report)
+    stage("raw gate")
+    checked = raw_gate(settings, run_id)
+    if on_gate:
+        on_gate(checked)
+    if not checked.success and not allow_incomplete:
+        raise StageFailed(
+            "raw gate",
+            _gate_reason(checked) + "; nothing published (--allow-incomplete to build and publish anyway)",
+            report=report,
+            gate=checked,
+        )
     stage("dbt build")
     summary = build(settings, on_node=on_node)
     if not summary.success:
         reason = summary.failures[0] if summary.failures else "dbt build did not succeed"
         more = f" (and {len(summary.failures) - 1} more)" if len(summary.failures) > 1 else ""
         raise StageFailed("dbt build", f"{reason}{more}", report=report, summary=summary)
+    stage("publish")
+    try:
+        audit_and_publish(settings, run_id, on_gate=on_gate)
+    except StageFailed as exc:
+        exc.report, exc.summary = report, summary
+        raise
     return report, summary

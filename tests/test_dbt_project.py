@@ -15,6 +15,9 @@ def _sources() -> dict[str, dict]:
     tables = {}
     for path in DBT.glob("models/staging/*/_*__sources.yml"):
         for source in yaml.safe_load(path.read_text())["sources"]:
+            if source["name"] == "audit":  # the completeness gate's results, not an export
+                assert source["schema"] == "audit", path
+                continue
             assert source["schema"] == "raw", path
             for table in source["tables"]:
                 tables[table["name"]] = {"source": source["name"], **table}

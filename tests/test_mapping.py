@@ -195,7 +195,10 @@ def test_technion_daily_offered_and_answered_in_the_metric_mart(technion, tmp_pa
     bank = [{"site_id": "BANK", "time_zone": "Asia/Jerusalem"}]
     write(landing, "sites", "sites.csv", csv_text("sites", bank))
     settings = Settings.resolve(home=tmp_path / "home", landing=landing)
-    report, summary = pipeline.run(settings, TEST_KEY)
+    # The log has 27 calls whose service starts 1-5 s before their queue entry (clock skew between
+    # the VRU and the switch): the completeness gate fails them (ended_before_started), and this
+    # test, about counts, builds anyway.
+    report, summary = pipeline.run(settings, TEST_KEY, allow_incomplete=True)
     assert summary.success and report.quarantined == 0
 
     def seconds(clock: str) -> int:

@@ -10,7 +10,8 @@
 -- size (the denominator unless the family says otherwise) and a 95% Wilson score interval, and
 -- are not countable when the sample is non-random ('biased_sample'), or has fewer than
 -- var('min_sample') items or a margin (half-width) wider than var('max_margin')
--- ('not_indicative'): the "Indicative" of SCORING.md's CUIKA rule.
+-- ('not_indicative'): the "Indicative" of SCORING.md's CUIKA rule. A metric period built from a
+-- source that failed the raw completeness gate is 'incomplete_source' (the "Consistent" of CUIKA).
 
 {%- set z2 = var('wilson_z') ~ ' * ' ~ var('wilson_z') %}
 
@@ -61,6 +62,13 @@ definitions as (
 
 ),
 
+incomplete as (
+
+    -- periods built from a source that failed the raw gate (issue 5; SCORING.md CUIKA "Consistent")
+    select * from {{ ref('int_gate__incomplete_periods') }}
+
+),
+
 measured as (
 
     select
@@ -71,6 +79,7 @@ measured as (
         definitions.metric_type,
         definitions.copc_item,
         definitions.sampled,
+        incomplete.metric_id is not null as is_incomplete,
         case
             when definitions.sampled
                 then coalesce(family_metrics.sample_size, family_metrics.denominator)
@@ -81,6 +90,13 @@ measured as (
         end as p
     from family_metrics
     inner join definitions on family_metrics.metric_id = definitions.metric_id
+    left join incomplete
+        on
+            family_metrics.metric_id = incomplete.metric_id
+            and family_metrics.unit_level = incomplete.unit_level
+            and family_metrics.unit_id = incomplete.unit_id
+            and family_metrics.period_grain = incomplete.period_grain
+            and family_metrics.period_start = incomplete.period_start
 
 ),
 
@@ -122,6 +138,7 @@ final as (
         cast(copc_item as varchar) as copc_item,
         case
             when not_countable_reason is not null then not_countable_reason
+            when is_incomplete then 'incomplete_source'
             when aggregation <> 'count' and not denominator > 0 then 'zero_denominator'
             when sampled and sample_selection = 'nonrandom' then 'biased_sample'
             when sampled and (n < {{ var('min_sample') }} or half > {{ var('max_margin') }})

@@ -1,0 +1,350 @@
+"""The completeness gates: run the Great Expectations suites of `expectations/` on profile frames
+computed in DuckDB, record every result in `audit.validation_results`, and build GX Data Docs.
+
+The raw gate runs after load and before dbt; its failures (per source, site, queue and local
+day) are what dbt reads to mark metric-months `incomplete_source`. The mart gate runs on
+`mart.metric_values` in the working warehouse before publication. Each suite is validated
+with its own ValidationDefinition (the frames differ per entity); Data Docs are built once
+per gate run, under `<reports>/data_docs/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import fsspec
+
+from .config import Settings
+from .connectors import schema
+from .expectations import mart as mart_suite
+from .expectations import raw as raw_suites
+from .expectations.raw import GateSettings
+
+log = logging.getLogger(__name__)
+
+ENV_BAND_LOW = "CXMART_VOLUME_BAND_LOW"
+ENV_BAND_HIGH = "CXMART_VOLUME_BAND_HIGH"
+ENV_MIN_ROWS = "CXMART_GATE_MIN_DAILY_ROWS"
+
+RESULTS = "audit.validation_results"
+_AUDIT_DDL = (
+    "create schema if not exists audit",
+    f"""create table if not exists {RESULTS} (
+        run_id varchar not null,
+        validated_at timestamptz not null,
+        gate varchar not null,
+        suite varchar not null,
+        expectation varchar not null,
+        source varchar,
+        site_id varchar,
+        queue_id varchar,
+        unit varchar,
+        day date,
+        success boolean not null,
+        observed_value double,
+        expected varchar
+    )""",
+)
+
+
+class GateError(Exception):
+    """A gate setting is wrong; the message says which."""
+
+
+@dataclass
+class Failure:
+    suite: str
+    expectation: str
+    source: str | None
+    site_id: str | None
+    queue_id: str | None
+    unit: str | None
+    day: dt.date | None
+    observed: float | None
+    expected: str
+
+
+@dataclass
+class GateReport:
+    gate: str  # raw | mart
+    run_id: str
+    failures: list[Failure] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)  # sources without files ever
+    suites: int = 0
+    docs: Path | None = None
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+
+def new_run_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def gate_settings(settings: Settings) -> GateSettings:
+    def number(env: str, default: float) -> float:
+        raw = os.environ.get(env, "")
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            raise GateError(f"{env} must be a number, not {raw!r}") from None
+        if value < 0 or math.isnan(value):
+            raise GateError(f"{env} must not be negative")
+        return value
+
+    gs = GateSettings(
+        band_low=number(ENV_BAND_LOW, GateSettings.band_low),
+        band_high=number(ENV_BAND_HIGH, GateSettings.band_high),
+        min_daily_rows=number(ENV_MIN_ROWS, GateSettings.min_daily_rows),
+        org_time_zone=settings.org_time_zone,
+    )
+    if gs.band_low > gs.band_high:
+        raise GateError(f"{ENV_BAND_LOW} ({gs.band_low}) is above {ENV_BAND_HIGH} ({gs.band_high})")
+    return gs
+
+
+def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The audit schema and its results table; always there, empty before the first gate run."""
+    for ddl in _AUDIT_DDL:
+        con.execute(ddl)
+
+
+# -- Great Expectations ------------------------------------------------------------------------
+
+
+class _Validator:
+    """One ephemeral GX context per gate run: one pandas asset, suite and validation per frame."""
+
+    def __init__(self, reports: Path) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        self.gx = gx
+        self.docs_dir = reports / "data_docs"
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+            data_docs_sites={
+                "cxmart": {
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                }
+            },
+        )
+        self.context = gx.get_context(project_config=config, mode="ephemeral")
+        self.source = self.context.data_sources.add_pandas("cxmart_profiles")
+
+    def validate(self, suite_name: str, frame, expectations: list, index: list[str]):
+        gx = self.gx
+        asset = self.source.add_dataframe_asset(suite_name)
+        batch = asset.add_batch_definition_whole_dataframe("profile")
+        suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
+        vd = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch, suite=suite)
+        )
+        return vd.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index},
+        )
+
+    def build_docs(self) -> Path:
+        self.context.build_data_docs(site_names=["cxmart"])
+        return self.docs_dir / "index.html"
+
+
+def _value(v):
+    if v is None:
+        return None
+    try:
+        if v != v:  # NaN / NaT
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v
+
+
+def _collect(report: GateReport, suite: str, source: str | None, result, index: list[str]) -> list[list]:
+    """Audit rows of one suite's validation, and its failures into the report."""
+    rows = []
+    now = dt.datetime.now(dt.UTC)
+    for er in result.results:
+        cfg = er.expectation_config
+        check = (cfg.meta or {}).get("check", cfg.type)
+        expected = (cfg.meta or {}).get("expected", "")
+        res = er.result or {}
+        if er.success:
+            rows.append(
+                [report.run_id, now, report.gate, suite, check, source, None, None, None, None, True,
+                 res.get("element_count"), expected]
+            )  # fmt: skip
+            continue
+        column = cfg.kwargs.get("column")
+        for item in res.get("unexpected_index_list") or [{}]:
+            key = {k: _value(item.get(k)) for k in index}
+            observed = _value(item.get(column))
+            if report.gate == "raw":
+                site, queue, day = key.get("site_id"), key.get("queue_id"), key.get("day")
+                unit = "/".join(x for x in (site, queue) if x) or None
+            else:
+                site = key.get("unit_id") if key.get("unit_level") == "site" else None
+                queue = key.get("unit_id") if key.get("unit_level") == "queue" else None
+                day = key.get("month")
+                unit = f"{key.get('unit_level')}:{key.get('unit_id')}"
+                source = key.get("metric_id")
+            if isinstance(day, dt.datetime):
+                day = day.date()
+            obs = float(observed) if observed is not None else None
+            report.failures.append(Failure(suite, check, source, site, queue, unit, day, obs, expected))
+            rows.append(
+                [report.run_id, now, report.gate, suite, check, source, site, queue, unit, day, False,
+                 obs, expected]
+            )  # fmt: skip
+    return rows
+
+
+def _write(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+    ensure_audit_schema(con)
+    if rows:
+        con.executemany(f"insert into {RESULTS} values ({', '.join('?' * 13)})", rows)
+
+
+# -- the raw gate ------------------------------------------------------------------------------
+
+
+def _present_sources(con) -> tuple[set[str], set[str]]:
+    """(entities with rows now, entities that ever had a file loaded)."""
+    with_rows = {
+        e.name for e in schema.ENTITIES if con.execute(f"select count(*) from raw.{e.name}").fetchone()[0]
+    }
+    ever = {
+        r[0]
+        for r in con.execute(
+            "select distinct entity from raw._load_manifest "
+            "where status in ('loaded', 'replaced', 'duplicate')"
+        ).fetchall()
+    }
+    return with_rows, ever
+
+
+def _duplicate_twins(con, settings: Settings) -> list[str]:
+    """File ids of loaded files whose content was exported again under another name, while that
+    copy is still in the landing (removing the copy clears the failure)."""
+    rows = con.execute(
+        "select d.path, l.file_id from raw._load_manifest as d "
+        "inner join raw._load_manifest as l on l.entity = d.entity and l.content_hash = d.content_hash "
+        "and l.status = 'loaded' where d.status = 'duplicate'"
+    ).fetchall()
+    if not rows:
+        return []
+    fs, _ = fsspec.core.url_to_fs(settings.landing)
+    return sorted({fid for path, fid in rows if fs.exists(path)})
+
+
+def run_raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
+    """Validate every canonical raw entity; record the results; build Data Docs."""
+    gs = gate_settings(settings)
+    report = GateReport("raw", run_id or new_run_id())
+    frames = []
+    with duckdb.connect(str(settings.warehouse)) as con:
+        from .connectors.loader import ensure_raw_schema
+
+        ensure_raw_schema(con)
+        present, ever = _present_sources(con)
+        twins = _duplicate_twins(con, settings)
+        for e in schema.ENTITIES:
+            if e.name not in ever and e.name not in present:
+                report.absent.append(e.name)
+                continue
+            src = raw_suites.SOURCES[e.name]
+            frames.append((src, con.execute(raw_suites.profile_sql(src, present, twins, gs)).df()))
+    validator = _Validator(settings.reports)
+    rows = []
+    now = dt.datetime.now(dt.UTC)
+    for name in report.absent:
+        rows.append([report.run_id, now, "raw", f"raw.{name}", "source_absent", name,
+                     None, None, None, None, True, None, "no files ever: absent"])  # fmt: skip
+    for src, frame in frames:
+        suite = f"raw.{src.entity}"
+        if frame.empty:
+            report.failures.append(
+                Failure(suite, "source_empty", src.entity, None, None, None, None, 0, ">0")
+            )
+            rows.append([report.run_id, now, "raw", suite, "source_empty", src.entity,
+                         None, None, None, None, False, 0.0, "rows in a source that has files"])  # fmt: skip
+            continue
+        expectations = raw_suites.suite_expectations(src, present, gs)
+        result = validator.validate(suite, frame, expectations, raw_suites.INDEX_COLUMNS)
+        rows += _collect(report, suite, src.entity, result, raw_suites.INDEX_COLUMNS)
+        report.suites += 1
+    with duckdb.connect(str(settings.warehouse)) as con:
+        _write(con, rows)
+    report.docs = _docs(validator)
+    return report
+
+
+def _docs(validator: _Validator) -> Path | None:
+    try:
+        return validator.build_docs()
+    except Exception as exc:  # Data Docs are a report; a rendering problem must not fail the gate
+        log.warning("GX Data Docs not built: %s", exc)
+        return None
+
+
+# -- the mart gate -----------------------------------------------------------------------------
+
+
+def run_mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
+    """Validate `mart.metric_values` in the working warehouse; record the results."""
+    gs = gate_settings(settings)
+    report = GateReport("mart", run_id or new_run_id())
+    with duckdb.connect(str(settings.warehouse)) as con:
+        from .connectors.loader import ensure_raw_schema
+
+        ensure_raw_schema(con)
+        has_mart = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'mart' and table_name = 'metric_values'"
+        ).fetchone()[0]
+        if not has_mart:
+            now = dt.datetime.now(dt.UTC)
+            report.failures.append(
+                Failure("mart.metric_values", "mart_built", None, None, None, None, None, None, "built")
+            )
+            _write(con, [[report.run_id, now, "mart", "mart.metric_values", "mart_built", None, None,
+                          None, None, None, False, None, "mart.metric_values built by dbt"]])  # fmt: skip
+            return report
+        driving = [
+            r[0]
+            for r in con.execute(
+                "select distinct string_split(trim(source_entities), ' ')[1] from reference.metric_gate"
+            ).fetchall()
+        ]
+        frame = con.execute(mart_suite.profile_sql(driving, gs)).df()
+    validator = _Validator(settings.reports)
+    rows = []
+    if not frame.empty:
+        result = validator.validate(
+            "mart.metric_values", frame, mart_suite.suite_expectations(), mart_suite.INDEX_COLUMNS
+        )
+        rows = _collect(report, "mart.metric_values", None, result, mart_suite.INDEX_COLUMNS)
+        report.suites = 1
+    with duckdb.connect(str(settings.warehouse)) as con:
+        _write(con, rows)
+    report.docs = _docs(validator)
+    return report

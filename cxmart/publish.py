@@ -1,0 +1,198 @@
+"""Write-audit-publish of the mart: copy the audited mart out of the working warehouse into a new
+DuckDB file and rename it atomically over `mart.duckdb`, keeping the last N published marts for rollback.
+
+The published file is never written in place. Each publication is built as a hidden
+`.partial` file in the history folder next to the mart (`<mart>.history/`), completed,
+checkpointed, closed and fsynced; only then is it renamed into the history and a hard link
+of it is renamed over the mart path with `os.replace` (one atomic rename on POSIX). A crash
+or a kill at any moment leaves either the old mart or the new one at that path, never a
+partial file, and never touches the old file's bytes. Readers open the mart read-only
+(`open_published`); a reader that opened the old file keeps reading it after the rename.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .config import Settings
+
+# What BI and scoring read: every table dbt built in these schemas (the mart and the reference
+# seeds it needs, e.g. the metric dictionary).
+PUBLISHED_SCHEMAS = ("mart", "reference")
+PUBLICATION_TABLE = "mart._publication"
+ENV_KEEP = "CXMART_KEEP_MARTS"
+DEFAULT_KEEP = 5
+# Test-only: `<point>:<marker file>` makes publish write the marker and sleep at that point
+# ('copy': halfway through copying; 'rename': the new file complete, before the rename), so a
+# test can kill the process there.
+ENV_PAUSE = "CXMART_TEST_PUBLISH_PAUSE"
+
+
+class PublishError(Exception):
+    """Nothing was published; the message says why."""
+
+
+@dataclass
+class Publication:
+    run_id: str
+    path: Path  # the history entry (the mart path is a hard link of it)
+    tables: dict[str, int]  # schema.table -> rows
+
+
+def history_dir(settings: Settings) -> Path:
+    return settings.mart.with_name(settings.mart.name + ".history")
+
+
+def keep_setting() -> int:
+    raw = os.environ.get(ENV_KEEP, "")
+    try:
+        keep = int(raw) if raw else DEFAULT_KEEP
+    except ValueError:
+        raise PublishError(f"{ENV_KEEP} must be a whole number of marts to keep, not {raw!r}") from None
+    if keep < 1:
+        raise PublishError(f"{ENV_KEEP} must be at least 1")
+    return keep
+
+
+def open_published(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published mart, where `mart.metric_values` resolves.
+
+    DuckDB names a file's catalog after the file, so in `mart.duckdb` opened directly the name
+    `mart.metric_values` is ambiguous (catalog `mart` or schema `mart`); attached under another
+    name it is not. Opened directly, write `mart.mart.metric_values`.
+    """
+    con = duckdb.connect()
+    con.execute(f"attach '{_sql_path(settings.mart)}' as published (read_only)")
+    con.execute("use published")
+    return con
+
+
+def history(settings: Settings) -> list[Path]:
+    """Published marts kept for rollback, oldest first (names sort by publication time)."""
+    h = history_dir(settings)
+    return sorted(h.glob("mart-*.duckdb")) if h.is_dir() else []
+
+
+def publish(settings: Settings, run_id: str, keep: int | None = None) -> Publication:
+    """Copy the working warehouse's mart into a new file and make it the published mart."""
+    keep = keep or keep_setting()
+    if not settings.warehouse.is_file():
+        raise PublishError(f"no working warehouse at {settings.warehouse}: run the pipeline first")
+    hist = history_dir(settings)
+    hist.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(settings)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    final = hist / f"mart-{stamp}-{run_id}.duckdb"
+    partial = hist / f".{final.name}.partial"
+    tables = _write_copy(settings.warehouse, partial, run_id)
+    _fsync(partial)
+    _pause("rename")
+    os.replace(partial, final)
+    _fsync(hist)
+    _point_mart_at(settings, final, run_id)
+    for old in history(settings)[:-keep]:
+        old.unlink(missing_ok=True)
+    return Publication(run_id, final, tables)
+
+
+def rollback(settings: Settings) -> Path:
+    """Publish again the mart published before the current one; the current one leaves the history."""
+    entries = history(settings)
+    current = [p for p in entries if settings.mart.exists() and os.path.samefile(p, settings.mart)]
+    if not current:
+        raise PublishError(f"{settings.mart} is not one of the kept publications; nothing to roll back to")
+    i = entries.index(current[-1])
+    if i == 0:
+        raise PublishError("no earlier published mart is kept; nothing to roll back to")
+    target = entries[i - 1]
+    _point_mart_at(settings, target, "rollback")
+    for newer in entries[i:]:
+        newer.unlink(missing_ok=True)
+    return target
+
+
+def _write_copy(warehouse: Path, partial: Path, run_id: str) -> dict[str, int]:
+    """The mart schemas of the warehouse, copied into a new DuckDB file; rows per table."""
+    for p in (partial, partial.with_name(partial.name + ".wal")):
+        p.unlink(missing_ok=True)
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
+        wanted = ", ".join(f"'{s}'" for s in PUBLISHED_SCHEMAS)
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            f"where database_name = 'wh' and schema_name in ({wanted}) order by 1, 2"
+        ).fetchall()
+        if not any(s == "mart" for s, _ in names):
+            raise PublishError(f"the working warehouse {warehouse} has no mart tables: run dbt build first")
+        tables: dict[str, int] = {}
+        for n, (schema, table) in enumerate(names):
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f'create table {schema}."{table}" as select * from wh.{schema}."{table}"')
+            tables[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[
+                0
+            ]
+            if n == 0:
+                _pause("copy")
+        con.execute(
+            f"create table {PUBLICATION_TABLE} (run_id varchar, published_at timestamptz, "
+            "table_name varchar, row_count bigint)"
+        )
+        con.executemany(
+            f"insert into {PUBLICATION_TABLE} values (?, now(), ?, ?)",
+            [[run_id, t, rows] for t, rows in tables.items()],
+        )
+        con.execute("detach wh")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return tables
+
+
+def _point_mart_at(settings: Settings, entry: Path, tag: str) -> None:
+    """Atomically make `entry` the published mart: a hard link (or a copy) renamed over the path."""
+    mart = settings.mart
+    tmp = mart.with_name(f".{mart.name}.{tag}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(entry, tmp)
+    except OSError:  # another file system, or no hard links: a full copy, then the same rename
+        shutil.copyfile(entry, tmp)
+        _fsync(tmp)
+    os.replace(tmp, mart)
+    _fsync(mart.parent)
+
+
+def _remove_leftovers(settings: Settings) -> None:
+    """Partial files of a publication that was killed or crashed (never the mart itself)."""
+    for p in history_dir(settings).glob(".mart-*.partial*"):
+        p.unlink(missing_ok=True)
+    for p in settings.mart.parent.glob(f".{settings.mart.name}.*.tmp"):
+        p.unlink(missing_ok=True)
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pause(point: str) -> None:
+    spec = os.environ.get(ENV_PAUSE, "")
+    if not spec.startswith(point + ":"):
+        return
+    Path(spec.split(":", 1)[1]).write_text(str(os.getpid()))
+    time.sleep(60)

@@ -1,0 +1,1 @@
+"""Great Expectations suites in code: one per canonical raw entity (`raw`) and one for the mart (`mart`)."""

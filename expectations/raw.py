@@ -1,0 +1,437 @@
+"""The raw gate's suites, one per canonical raw entity, and the compact profile frame each one validates.
+
+Great Expectations has no DuckDB SQL datasource, and pulling millions of raw rows into
+pandas would cost more than the pipeline. So each entity is first reduced in DuckDB to a
+profile frame with one row per unit-day, (site, queue, local day) (reference entities: per
+site, or per queue), holding counts of offending rows per check; the suite then expects
+each count to be 0, and the volume ratio to stay within its band. The frame's
+`site_id`, `queue_id` and `day` name every failure.
+
+Checks (each a column of the frame and an expectation of the suite):
+- `null_required`: rows without a required value;
+- `duplicate_keys`: rows repeating a primary key;
+- `duplicate_exports`: rows of a file exported again under another name (the loader skips
+  the copy; the period still counts as exported twice while the copy is in the landing);
+- range checks (negative waits and durations, ended before started, scores outside their
+  scale, ...), per entity below;
+- referential checks (surveys and QA evaluations pointing at unknown contacts or agents,
+  queues at unknown sites, ...), only when the referenced source is present;
+- `contacts_without_one_terminal_outcome` (acd_contacts): inbound contacts whose segments
+  end in zero or several terminal outcomes (anything but overflow and transfer);
+- `missing_day` and `volume_ratio` (dense activity sources): a unit is expected on a local
+  day when it reported at least `min_daily_rows` rows (median) on at least two of the four
+  same weekdays before it (the trailing 28 days) and the day is not a holiday of its
+  calendar; an expected day without rows is missing, one with rows outside
+  [band_low, band_high] x that median is out of its volume band (DECISIONLOG "Completeness
+  Expects a Unit from Its Own Weekday History").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxmart.connectors import schema
+
+INDEX_COLUMNS = ["site_id", "queue_id", "day"]
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    band_low: float = 0.2
+    band_high: float = 5.0
+    min_daily_rows: float = 10.0
+    org_time_zone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """How to profile one entity: where its unit and local day come from, and its own checks."""
+
+    entity: str
+    site: str | None = "t.site_id"
+    queue: str | None = None
+    at: str | None = None  # timestamptz of the row: its local day is taken in the site's zone
+    date: str | None = None  # a local date already
+    joins: str = ""
+    dense: bool = False  # daily activity: continuity and volume band apply
+    ranges: tuple[tuple[str, str], ...] = ()  # (check, SQL true when the row is out of range)
+    # (check, SQL true when the row points at an unknown key, entities of which one must be present).
+    # The SQL may name `{present_<entity>}`, replaced by true/false.
+    refs: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+
+_QUEUE_JOIN = "left join raw.queues as _q on _q.queue_id = t.queue_id"
+_QUEUE_SITE = "coalesce(t.site_id, _q.site_id)"
+_KNOWN = (
+    "left join (select distinct contact_id from ("
+    "select contact_id from raw.acd_contacts union all select chat_id from raw.chat_sessions "
+    "union all select ticket_id from raw.tickets)) as _k on _k.contact_id = t.contact_id "
+    "left join (select distinct agent_id from (select employee_id as agent_id from raw.staff_roster "
+    "union all select agent_id from raw.agent_states union all select agent_id from raw.wfm_schedules)) "
+    "as _a on _a.agent_id = t.agent_id"
+)
+_UNKNOWN_CONTACT = (
+    "t.contact_id is not null and _k.contact_id is null and case "
+    "when t.channel = 'voice' then {present_acd_contacts} "
+    "when t.channel = 'chat' then {present_chat_sessions} "
+    "when t.channel is null then {present_acd_contacts} or {present_chat_sessions} or {present_tickets} "
+    "else {present_tickets} end"
+)
+_CONTACT_SOURCES = ("acd_contacts", "chat_sessions", "tickets")
+_AGENT_SOURCES = ("staff_roster", "agent_states", "wfm_schedules")
+
+SOURCES: dict[str, RawSource] = {
+    s.entity: s
+    for s in (
+        RawSource("sites", site="t.site_id"),
+        RawSource("programs", site=None),
+        RawSource(
+            "queues",
+            queue="t.queue_id",
+            refs=(
+                (
+                    "unknown_sites",
+                    "t.site_id is not null and t.site_id not in (select site_id from raw.sites)",
+                    ("sites",),
+                ),
+                (
+                    "unknown_programs",
+                    "t.program_id is not null and t.program_id not in (select program_id from raw.programs)",
+                    ("programs",),
+                ),
+            ),
+        ),
+        RawSource("calendars", site=None, ranges=(("closes_before_opens", "t.closes_at <= t.opens_at"),)),
+        RawSource("holidays", site=None),
+        RawSource(
+            "acd_contacts",
+            site=_QUEUE_SITE,
+            queue="t.queue_id",
+            at="t.offered_at",
+            joins=_QUEUE_JOIN,
+            dense=True,
+            ranges=(
+                (
+                    "negative_durations",
+                    "least(t.wait_seconds, t.talk_seconds, t.hold_seconds, t.acw_seconds) < 0",
+                ),
+                ("ended_before_started", "t.ended_at < t.offered_at or t.answered_at < t.offered_at"),
+            ),
+        ),
+        RawSource(
+            "agent_states",
+            at="t.started_at",
+            dense=True,
+            ranges=(("ended_before_started", "t.ended_at < t.started_at"),),
+        ),
+        RawSource(
+            "chat_sessions",
+            site=_QUEUE_SITE,
+            queue="t.queue_id",
+            at="coalesce(t.requested_at, t.invited_at)",
+            joins=_QUEUE_JOIN,
+            dense=True,
+            ranges=(
+                ("negative_durations", "t.wrap_seconds < 0"),
+                (
+                    "ended_before_started",
+                    "t.ended_at < coalesce(t.requested_at, t.invited_at) "
+                    "or t.first_human_response_at < t.requested_at",
+                ),
+            ),
+        ),
+        RawSource(
+            "chat_messages",
+            site="_c.site_id",
+            queue="_c.queue_id",
+            at="t.sent_at",
+            joins="left join raw.chat_sessions as _c on _c.chat_id = t.chat_id",
+            refs=(("unknown_chats", "_c.chat_id is null", ("chat_sessions",)),),
+        ),
+        RawSource(
+            "tickets",
+            site=_QUEUE_SITE,
+            queue="t.queue_id",
+            at="t.received_at",
+            joins=_QUEUE_JOIN,
+            dense=True,
+            ranges=(
+                (
+                    "ended_before_started",
+                    "t.completed_at < t.received_at or t.first_response_at < t.received_at",
+                ),
+            ),
+        ),
+        RawSource(
+            "ticket_events",
+            site="_q.site_id",
+            queue="t.queue_id",
+            at="t.event_at",
+            joins=_QUEUE_JOIN,
+            refs=(
+                (
+                    "unknown_tickets",
+                    "t.ticket_id not in (select ticket_id from raw.tickets)",
+                    ("tickets",),
+                ),
+            ),
+        ),
+        RawSource(
+            "survey_responses",
+            at="t.responded_at",
+            joins=_KNOWN,
+            ranges=(
+                (
+                    "score_outside_scale",
+                    "t.overall_score < t.overall_scale_min or t.overall_score > t.overall_scale_max "
+                    "or t.effort_score < t.effort_scale_min or t.effort_score > t.effort_scale_max",
+                ),
+            ),
+            refs=(
+                ("unknown_contacts", _UNKNOWN_CONTACT, _CONTACT_SOURCES),
+                ("unknown_agents", "t.agent_id is not null and _a.agent_id is null", _AGENT_SOURCES),
+            ),
+        ),
+        RawSource(
+            "qa_evaluations",
+            at="t.evaluated_at",
+            joins=_KNOWN,
+            ranges=(("score_outside_scale", "t.score < 0 or t.score > 100 or t.defects < 0"),),
+            refs=(
+                ("unknown_contacts", _UNKNOWN_CONTACT, _CONTACT_SOURCES),
+                ("unknown_agents", "t.agent_id is not null and _a.agent_id is null", _AGENT_SOURCES),
+            ),
+        ),
+        RawSource(
+            "wfm_schedules",
+            at="t.started_at",
+            dense=True,
+            ranges=(("ended_before_started", "t.ended_at < t.started_at"),),
+        ),
+        RawSource(
+            "wfm_forecasts",
+            site="_q.site_id",
+            queue="t.queue_id",
+            at="t.interval_start",
+            joins=_QUEUE_JOIN,
+            ranges=(
+                (
+                    "negative_forecast",
+                    "t.forecast_offered < 0 or t.forecast_aht_seconds < 0 or t.interval_minutes <= 0",
+                ),
+            ),
+            refs=(("unknown_queues", "_q.queue_id is null", ("queues",)),),
+        ),
+        RawSource(
+            "staff_roster",
+            ranges=(("separated_before_hired", "t.separated_at < t.hired_at"),),
+        ),
+        RawSource(
+            "absences",
+            site="_r.site_id",
+            date="t.date",
+            joins=(
+                "left join (select employee_id, any_value(site_id) as site_id from raw.staff_roster "
+                "group by employee_id) as _r on _r.employee_id = t.employee_id"
+            ),
+            ranges=(("hours_outside_day", "t.hours < 0 or t.hours > 24"),),
+            refs=(("unknown_employees", "_r.employee_id is null", ("staff_roster",)),),
+        ),
+        RawSource(
+            "bot_conversations",
+            site=None,
+            at="t.started_at",
+            ranges=(
+                (
+                    "inconsistent_counts",
+                    "t.ended_at < t.started_at or t.questions_recognised > t.questions "
+                    "or least(t.questions, t.questions_recognised, t.bot_messages) < 0",
+                ),
+            ),
+        ),
+        RawSource("program_costs", site=None, ranges=(("negative_cost", "t.total_cost < 0"),)),
+    )
+}
+assert set(SOURCES) == set(schema.BY_NAME), "one raw suite per canonical entity"
+
+
+def checks(src: RawSource, present: set[str]) -> list[str]:
+    """The count columns of this entity's profile frame (each expected to be 0)."""
+    out = ["null_required", "duplicate_keys", "duplicate_exports"]
+    out += [name for name, _ in src.ranges]
+    out += [name for name, _, needs in src.refs if present & set(needs)]
+    if src.entity == "acd_contacts":
+        out.append("contacts_without_one_terminal_outcome")
+    if src.dense:
+        out.append("missing_day")
+    return out
+
+
+def _day_sql(src: RawSource, gs: GateSettings) -> str:
+    if src.date:
+        return f"cast({src.date} as date)"
+    if not src.at:
+        return "cast(null as date)"
+    zone = "coalesce(_s.time_zone, 'UTC')" if src.site else f"'{gs.org_time_zone}'"
+    return f"cast(timezone({zone}, {src.at}) as date)"
+
+
+def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], gs: GateSettings) -> str:
+    """One SQL statement giving the entity's profile frame (one row per unit-day)."""
+    e = schema.entity(src.entity)
+    presence = {f"present_{n}": str(n in present).lower() for n in schema.BY_NAME}
+    required = [f"t.{c.name} is null" for c in e.columns if c.required]
+    key = f"row({', '.join('t.' + k for k in e.primary_key)})" if e.primary_key else "null"
+    dup_files = ", ".join(f"'{f}'" for f in duplicate_files) or "null"
+    row_checks = list(src.ranges) + [
+        (n, s.format(**presence)) for n, s, needs in src.refs if present & set(needs)
+    ]
+    site = src.site or "cast(null as varchar)"
+    site_join = (
+        f"left join raw.sites as _s on _s.site_id = {src.site}" if src.site and (src.at or src.date) else ""
+    )
+    extra = ""
+    if src.entity == "acd_contacts":
+        extra = (
+            ", t.contact_id as _contact, t.outcome as _outcome, t.direction as _direction, "
+            "t.offered_at as _at"
+        )
+    rows = f"""
+        rows_ as (
+            select
+                {site} as site_id,
+                {src.queue or "cast(null as varchar)"} as queue_id,
+                {_day_sql(src, gs)} as day,
+                coalesce({" or ".join(required) or "false"}, false) as _null_required,
+                {key} as _key,
+                t._file_id in ({dup_files}) as _duplicate_export
+                {"".join(f", coalesce({sql}, false) as _c_{name}" for name, sql in row_checks)}
+                {extra}
+            from raw.{src.entity} as t {src.joins} {site_join}
+        )"""
+    counts = ", ".join(f"count(*) filter (where _c_{name}) as {name}" for name, _ in row_checks)
+    unit_days = f"""
+        unit_days as (
+            select
+                site_id, queue_id, day, count(*) as rows,
+                count(*) filter (where _null_required) as null_required,
+                {"count(*) - count(distinct _key)" if e.primary_key else "0"} as duplicate_keys,
+                count(*) filter (where _duplicate_export) as duplicate_exports
+                {", " + counts if counts else ""}
+            from rows_
+            group by all
+        )"""
+    ctes = [rows, unit_days]
+    final = "unit_days"
+    if src.entity == "acd_contacts":
+        ctes.append("""
+        terminal as (
+            select arg_min(site_id, _at) as site_id, arg_min(queue_id, _at) as queue_id,
+                arg_min(day, _at) as day
+            from rows_
+            where _direction is distinct from 'outbound'
+            group by _contact
+            having count(*) filter (where coalesce(_outcome, '') not in ('overflow', 'transfer')) <> 1
+        ),
+        terminal_days as (
+            select site_id, queue_id, day, count(*) as contacts_without_one_terminal_outcome
+            from terminal group by all
+        ),
+        with_terminal as (
+            select u.*, coalesce(td.contacts_without_one_terminal_outcome, 0)
+                as contacts_without_one_terminal_outcome
+            from unit_days as u
+            left join terminal_days as td
+                on td.site_id is not distinct from u.site_id
+                and td.queue_id is not distinct from u.queue_id
+                and td.day is not distinct from u.day
+        )""")
+        final = "with_terminal"
+    if src.dense:
+        ctes.append(_continuity_ctes(final, gs))
+        final = "judged"
+        select = (
+            "select * exclude (_past, _holiday, expected), "
+            "case when expected and rows = 0 then 1 else 0 end as missing_day, "
+            "case when expected and rows > 0 then rows / typical end as volume_ratio from judged"
+        )
+    else:
+        select = f"select * from {final}"
+    return f"with {','.join(ctes)}\n{select}\norder by site_id, queue_id, day"
+
+
+def _continuity_ctes(base: str, gs: GateSettings) -> str:
+    """Every (unit, day) of the entity's span, with the unit's same-weekday history and holidays."""
+    return f"""
+        span as (select min(day) as first_day, max(day) as last_day from {base}),
+        units as (select distinct site_id, queue_id from {base} where day is not null),
+        grid as (
+            select units.site_id, units.queue_id, cast(d.day as date) as day
+            from units
+            cross join (
+                select unnest(generate_series(first_day, last_day, interval 1 day)) as day from span
+            ) as d
+        ),
+        filled as (
+            select g.site_id, g.queue_id, g.day, coalesce(b.rows, 0) as rows,
+                b.* exclude (site_id, queue_id, day, rows)
+            from grid as g
+            left join {base} as b
+                on b.site_id is not distinct from g.site_id
+                and b.queue_id is not distinct from g.queue_id
+                and b.day = g.day
+        ),
+        queue_holidays as (
+            select q.queue_id, q.site_id, h.date as day
+            from raw.queues as q inner join raw.holidays as h on h.calendar_id = q.calendar_id
+        ),
+        site_queues as (select site_id, count(*) as queues from raw.queues group by site_id),
+        site_holidays as (
+            select qh.site_id, qh.day
+            from queue_holidays as qh inner join site_queues as sq on sq.site_id = qh.site_id
+            group by qh.site_id, qh.day, sq.queues
+            having count(distinct qh.queue_id) = sq.queues
+        ),
+        history as (
+            select f.*,
+                list_filter(
+                    list(f.rows) over (
+                        partition by f.site_id, f.queue_id, isodow(f.day) order by f.day
+                        rows between 4 preceding and 1 preceding
+                    ),
+                    lambda x: x > 0
+                ) as _past,
+                qh.day is not null or (f.queue_id is null and sh.day is not null) as _holiday
+            from filled as f
+            left join queue_holidays as qh on qh.queue_id = f.queue_id and qh.day = f.day
+            left join site_holidays as sh on sh.site_id = f.site_id and sh.day = f.day
+        ),
+        judged as (
+            select * exclude (rows), rows,
+                list_aggregate(_past, 'median') as typical,
+                len(_past) >= 2 and list_aggregate(_past, 'median') >= {gs.min_daily_rows}
+                    and not _holiday as expected
+            from history
+        )"""
+
+
+def suite_expectations(src: RawSource, present: set[str], gs: GateSettings) -> list:
+    """The entity's suite: every count column 0, and the volume ratio within its band."""
+    import great_expectations.expectations as gxe
+
+    out = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=c, min_value=0, max_value=0, meta={"check": c, "expected": "0"}
+        )
+        for c in checks(src, present)
+    ]
+    if src.dense:
+        out.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="volume_ratio",
+                min_value=gs.band_low,
+                max_value=gs.band_high,
+                meta={"check": "volume_outside_band", "expected": f"[{gs.band_low}, {gs.band_high}]"},
+            )
+        )
+    return out
