@@ -250,6 +250,20 @@ SOURCES: dict[str, RawSource] = {
             ),
         ),
         RawSource("program_costs", site=None, ranges=(("negative_cost", "t.total_cost < 0"),)),
+        RawSource(
+            "system_outages",
+            site="t.site_id",
+            at="t.started_at",
+            ranges=(("ended_before_started", "t.ended_at < t.started_at"),),
+            refs=(
+                (
+                    "unknown_queues",
+                    "t.queue_id is not null and t.queue_id not in (select queue_id from raw.queues)",
+                    ("queues",),
+                ),
+            ),
+        ),
+        RawSource("exchange_rates", site=None, ranges=(("non_positive_rate", "t.rate <= 0"),)),
     )
 }
 assert set(SOURCES) == set(schema.BY_NAME), "one raw suite per canonical entity"
