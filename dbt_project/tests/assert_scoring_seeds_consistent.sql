@@ -32,7 +32,7 @@ target_problems as (
             when definitions.metric_type = 'volume' then 'volume metrics are not scored'
             when
                 definitions.direction is not null
-                and targets.direction is distinct from definitions.direction
+                and targets.direction <> definitions.direction
                 then 'direction differs from metric_definitions'
             when definitions.direction is null and targets.direction <> 'band'
                 then 'a metric without a direction takes a band'

@@ -79,9 +79,9 @@ required as (
         on
             in_period.metric_id = targets.metric_id
             and in_period.unit_level = targets.unit_level
-            and (targets.unit_id = in_period.unit_id or targets.unit_id = '*')
-            and targets.effective_from <= in_period.scoring_month
-            and (targets.effective_to is null or targets.effective_to >= in_period.scoring_month)
+            and (in_period.unit_id = targets.unit_id or targets.unit_id = '*')
+            and in_period.scoring_month >= targets.effective_from
+            and (targets.effective_to is null or in_period.scoring_month <= targets.effective_to)
 
 ),
 
@@ -112,8 +112,8 @@ consecutive as (
         unit_id,
         count(*) filter (
             where
-                rank_from_last <= {{ trend_points }}
-                and favourable * (trend_value - previous_value) > 0
+            rank_from_last <= {{ trend_points }}
+            and favourable * (trend_value - previous_value) > 0
         ) = {{ trend_points }} as is_consecutive_better,
         least(count(*), {{ trend_points + 1 }}) as points_used
     from series
@@ -162,7 +162,9 @@ tested as (
                     case
                         when aggregated.slope = 0 then 0.0
                         else aggregated.slope / sqrt(
-                            greatest(aggregated.syy - aggregated.sxy * aggregated.sxy / aggregated.sxx, 0)
+                            greatest(
+                                aggregated.syy - aggregated.sxy * aggregated.sxy / aggregated.sxx, 0
+                            )
                             / (aggregated.regression_n - 2)
                             / aggregated.sxx
                         )
@@ -214,7 +216,8 @@ explained as (
         ) as level_text,
         case
             when slope is null then 'no slope'
-            else printf('slope %+.4g/month', slope)
+            else
+                printf('slope %+.4g/month', slope)
                 || case when direction = 'band' then ' outside the band' else '' end
         end as slope_text
     from trended
@@ -259,14 +262,20 @@ final as (
                             then 'each of the last {{ trend_points }} months better: improving'
                         when explained.trend_n < {{ trend_points + 1 }}
                             then
-                                printf('only %d monthly values, {{ trend_points + 1 }} needed', explained.trend_n)
+                                printf(
+                                    'only %d monthly values, {{ trend_points + 1 }} needed',
+                                    explained.trend_n
+                                )
                                 || ': not improving'
-                        else 'not each of the last {{ trend_points }} months better: not improving'
+                        else
+                            'not each of the last {{ trend_points }} months better'
+                            || ': not improving'
                     end
             when explained.regression_n < {{ min_points }}
                 then
                     printf(
-                        '; only %d monthly values, {{ min_points }} needed for a trend: not improving',
+                        '; only %d monthly values, {{ min_points }} needed for a trend'
+                        || ': not improving',
                         explained.regression_n
                     )
             when explained.is_improving

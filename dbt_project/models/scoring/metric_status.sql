@@ -30,7 +30,7 @@ months as (
         copc_item,
         unit_level,
         unit_id,
-        period_start as month,
+        period_start as month,  -- noqa: RF04
         value,
         is_countable,
         not_countable_reason
@@ -61,9 +61,9 @@ candidates as (
         on
             months.metric_id = targets.metric_id
             and months.unit_level = targets.unit_level
-            and (targets.unit_id = months.unit_id or targets.unit_id = '*')
-            and targets.effective_from <= months.month
-            and (targets.effective_to is null or targets.effective_to >= months.month)
+            and (months.unit_id = targets.unit_id or targets.unit_id = '*')
+            and months.month >= targets.effective_from
+            and (targets.effective_to is null or months.month <= targets.effective_to)
 
 ),
 

@@ -274,7 +274,8 @@ item_rows as (
             when item = '4.6'
                 then
                     printf(
-                        '{{ weights[0] }} x 50 rule (M %.1f%%) + {{ weights[1] }} x 75 rule (M+I %.1f%%)',
+                        '{{ weights[0] }} x 50 rule (M %.1f%%) + '
+                        || '{{ weights[1] }} x 75 rule (M+I %.1f%%)',
                         m_pct, mi_pct
                     )
             else printf('min(100, 2 x M %.1f%% + 0.5 x I %.1f%%)', m_pct, i_pct)

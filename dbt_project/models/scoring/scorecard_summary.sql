@@ -85,7 +85,7 @@ rated as (
     select
         totals.*,
         months.months_with_data,
-        exists (select 1 from assessment) as self_assessed,
+        exists(select 1 from assessment) as self_assessed,
         cast(
             floor(
                 cast({{ var('certification_share') }} as decimal(9, 4)) * totals.points_available
@@ -97,7 +97,10 @@ rated as (
         end as m_pct,
         case
             when totals.metrics_counted > 0
-                then 100.0 * (totals.metrics_level + totals.metrics_improving) / totals.metrics_counted
+                then
+                    100.0
+                    * (totals.metrics_level + totals.metrics_improving)
+                    / totals.metrics_counted
         end as mi_pct
     from totals
     left join months
@@ -144,7 +147,8 @@ conditions as (
                 case
                     when round(points_earned, 6) < points_needed
                         then printf(
-                            '%s %s: total %.1f of %d points (%.1f%%) < %d needed (short %.1f points)',
+                            '%s %s: total %.1f of %d points (%.1f%%) < %d needed '
+                            || '(short %.1f points)',
                             scope_level, scope_id, points_earned, points_available,
                             100 * points_earned / nullif(points_available, 0), points_needed,
                             points_needed - points_earned
@@ -238,7 +242,7 @@ select
     rule_75_met,
     approach_all_100,
     len(failed_conditions) = 0 and points_available > 0 as certified,
-    cast(failed_conditions as varchar []) as failed_conditions,
+    cast(failed_conditions as varchar[]) as failed_conditions,
     renewal_met_pct,
     renewal_met_or_improving_pct,
     renewal_extension
