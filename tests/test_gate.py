@@ -256,11 +256,11 @@ def test_the_cli_names_the_failure_then_allow_incomplete_marks_the_months(tmp_pa
     assert res.returncode == 0, res.stdout + res.stderr
     assert "published" in res.stdout
     con = duckdb.connect()
-    con.execute(f"attach '{home / 'mart.duckdb'}' as published (read_only)")
+    con.execute(f"attach '{home / 'mart.duckdb'}' as mart (read_only)")
 
     def reason(unit_level, unit_id, grain, start):
         return con.execute(
-            "select value, is_countable, not_countable_reason from published.mart.metric_values "
+            "select value, is_countable, not_countable_reason from mart.metric_values "
             "where metric_id = 'voice_offered' and unit_level = ? and unit_id = ? "
             "and period_grain = ? and period_start = ?",
             [unit_level, unit_id, grain, dt.date.fromisoformat(start)],
