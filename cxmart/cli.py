@@ -548,9 +548,7 @@ def demo(
     settings = Settings.resolve(home=base.home, landing=landing, warehouse=base.warehouse)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
     _generate(landing, days, agents, sites, seed, start)
-    # The sample centre's volumes follow its simulated staffing, so some of its days fail the
-    # completeness gate by design: the demo shows them and publishes anyway.
-    _run(settings, _key(demo=True), allow_incomplete=True)
+    _run(settings, _key(demo=True))
     counts = pipeline.raw_row_counts(settings)
     console.print(
         f"[green]demo complete[/green]: {sum(counts.values()):,} raw rows in "

@@ -1272,6 +1272,7 @@ class _Centre:
         training = works & ~planned & new_hire
         unplanned = works & ~planned & ~training & (rng.random(len(idx)) < 0.04)
         sched = works & ~planned
+        self._cover(q, sched, planned, unplanned, training, site_open, g)
 
         start_k = np.full(len(idx), -1)
         length = np.full(len(idx), 17)
@@ -1399,6 +1400,24 @@ class _Centre:
             logout=arr(logout, 2, [np.int64] * 2),
             absences=(idx[absent], hours[absent], planned[absent]),
         )
+
+    def _cover(self, q, sched, planned, unplanned, training, site_open: bool, g: _Grid) -> None:
+        """A workforce planner keeps every queue that opens today covered: when days off and
+        leave would leave fewer than two CSS present, members on a day off are called in (in
+        roster order; leave is kept), so an open queue's volume never collapses to a trickle
+        for want of staff (the completeness gate would rightly call that day incomplete); a team
+        left with nobody at all keeps its one sick CSS at work."""
+        for qq in np.unique(q).tolist():
+            if not (self.q24[qq] or (site_open and self.queues[qq].cal.open_at(g.tk + 1).any())):
+                continue
+            team = q == qq
+            short = 2 - int((team & sched & ~unplanned & ~training).sum())
+            if short <= 0:
+                continue
+            called = np.nonzero(team & ~sched & ~planned)[0][:short]
+            sched[called] = True
+            if not (team & sched & ~unplanned & ~training).any():  # a one-CSS team's sick day
+                unplanned[np.nonzero(team & unplanned)[0][:1]] = False
 
     @staticmethod
     def _greedy(rng, members, cand, L, demand) -> np.ndarray:

@@ -399,12 +399,9 @@ def _continuity_ctes(base: str, gs: GateSettings) -> str:
             select q.queue_id, q.site_id, h.date as day
             from raw.queues as q inner join raw.holidays as h on h.calendar_id = q.calendar_id
         ),
-        site_queues as (select site_id, count(*) as queues from raw.queues group by site_id),
         site_holidays as (
-            select qh.site_id, qh.day
-            from queue_holidays as qh inner join site_queues as sq on sq.site_id = qh.site_id
-            group by qh.site_id, qh.day, sq.queues
-            having count(distinct qh.queue_id) = sq.queues
+            -- a site-level unit (agent states, schedules) shrinks when any of its queues closes
+            select distinct site_id, day from queue_holidays
         ),
         history as (
             select f.*,
