@@ -5,7 +5,8 @@ Every score, level, trend and verdict is computed by the dbt scoring models (the
 `mart.metric_targets`, `mart.metric_status`, `mart.metric_period_status`, `mart.scorecard_items`,
 `mart.scorecard_summary`); this module only reads, orders and formats them. It reads the
 published mart (`mart.duckdb`, write-audit-publish), never the working warehouse, so the
-scorecard always belongs to a gated `metric_values`.
+scorecard always belongs to a gated `metric_values` (DECISIONLOG: "The Scorecard Is Read from the
+Published Mart, and Only Formatted in Python").
 """
 
 from __future__ import annotations
