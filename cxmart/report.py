@@ -208,7 +208,8 @@ def render(card: sc.Scorecard, generated_at: dt.datetime | None = None) -> str:
         scopes.append(
             {
                 "summary": s,
-                "items": card.items_of(s),
+                "items4": [i for i in card.items_of(s) if i.category == "4.0"],
+                "items13": [i for i in card.items_of(s) if i.category != "4.0"],
                 "groups": [
                     (item, names.get(item, ""), groups[item]) for item in sorted(groups, key=sc.item_key)
                 ],

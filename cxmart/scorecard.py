@@ -25,6 +25,7 @@ from .publish import open_published
 
 ORGANISATION = "organisation"
 SITE = "site"
+UNIT_ORDER = ("organisation", "site", "client", "program", "channel", "queue")
 # Order of the parts of an item: its own row, then 4.3/4.4's metric types, then 4.6's two rules.
 PART_ORDER = ("item", "service", "quality", "sales", "efficiency", "50_rule", "75_rule")
 PART_LABEL = {
@@ -213,12 +214,16 @@ class Scorecard:
         return [i for i in self.items if (i.scope_level, i.scope_id) == (scope.scope_level, scope.scope_id)]
 
     def metrics_of(self, scope: Summary, item: str | None = None) -> list[MetricPeriod]:
-        return [
-            m
-            for m in self.metrics
-            if (m.unit_level, m.unit_id) == (scope.scope_level, scope.scope_id)
-            and (item is None or m.copc_item == item)
-        ]
+        """The metric-units shown under a scope, each shown once in the report: a site's own
+        site-level metrics under the site; everything else (organisation, client, program,
+        channel, queue units) under the organisation. (Which metric-units COUNT in which scope is
+        the scoring models' rule; the contract's tables do not say which site a queue is in, so a
+        site's queue-level metrics are shown under the organisation.)"""
+        if scope.scope_level == ORGANISATION:
+            mine = [m for m in self.metrics if m.unit_level != SITE]
+        else:
+            mine = [m for m in self.metrics if (m.unit_level, m.unit_id) == (SITE, scope.scope_id)]
+        return [m for m in mine if item is None or m.copc_item == item]
 
     def only_site(self, site_id: str) -> Scorecard:
         """The same scorecard reduced to one site's scope."""
@@ -363,7 +368,15 @@ def load(settings: Settings) -> Scorecard:
 
     summaries.sort(key=_scope_key)
     items.sort(key=lambda i: (*_scope_key(i), item_key(i.item), _part_key(i.part)))
-    metrics.sort(key=lambda m: (*_scope_key(m), item_key(m.copc_item), _part_key(m.metric_type), m.metric_id))
+    metrics.sort(
+        key=lambda m: (
+            item_key(m.copc_item),
+            _part_key(m.metric_type),
+            m.metric_id,
+            UNIT_ORDER.index(m.unit_level) if m.unit_level in UNIT_ORDER else len(UNIT_ORDER),
+            m.unit_id,
+        )
+    )
     return Scorecard(mart, run_id, published_at, summaries, items, metrics)
 
 

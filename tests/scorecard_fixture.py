@@ -4,10 +4,11 @@
 
 The rows are chosen by hand to be consistent with SCORING.md (they are test data, not a second
 implementation): 12 months (Sep 2025 - Aug 2026, scoring month Aug 2026), the organisation and
-two sites, eight metrics with targets.
+two sites, eight metrics with targets (and two metric-units of a program).
 
-- Organisation: 6 of 8 metrics meet level (M 75%), 1 improving (M + I 87.5%), 1,953.3 of 2,040
-  points (Category 4.0 plus a self-assessed item 2.15) >= the 1,938 needed, but:
+- Organisation: its eight metrics plus two of program P01 (counted in the organisation's scope):
+  7 of 10 meet level (M 70%), 1 improving (M + I 80%), 2,020 of 2,040 points (Category 4.0 plus a
+  self-assessed item 2.15, 20 of its 40) >= the 1,938 needed, but:
 - site MNL fails the 50/75 rule (M 25%, M + I 50%): 50 rule 100 - 2 x 25 = 50%, 75 rule
   100 - 4/3 x 25 = 66.7%, so the organisation is NOT certified and the verdict names MNL;
 - site LON meets everything (one metric improving, one not-countable month).
@@ -57,7 +58,9 @@ METRICS = {
     "schedule_adherence": ("schedule adherence", "support", "4.5", "higher_is_better", 0.90, None, None),
 }
 
-# (scope, metric) -> status over the period: L level, I improving, N not met
+# unit -> (metric -> status over the period: L level, I improving, N not met). Program P01's two
+# metric-units count in the organisation's scope (scored below it, counted once).
+UNIT_LEVEL = {ORG: "organisation", "LON": "site", "MNL": "site", "P01": "program"}
 STATUS = {
     ORG: dict(
         csat_top2="L",
@@ -89,6 +92,7 @@ STATUS = {
         system_uptime="L",
         schedule_adherence="I",
     ),
+    "P01": dict(voice_service_level="L", cea_customer="N"),
 }
 NOT_COUNTABLE = {("LON", "csat_top2", dt.date(2026, 2, 1)): "not_indicative"}
 FIVE_MONTHS = {("MNL", "system_uptime")}
@@ -133,7 +137,7 @@ def meets(direction, value, target, low, high) -> bool:
 def _status_rows():
     rows = []
     for scope, statuses in STATUS.items():
-        level = "organisation" if scope == ORG else "site"
+        level = UNIT_LEVEL[scope]
         for metric_id, status in statuses.items():
             name, mtype, item, *_ = METRICS[metric_id]
             for i, month in enumerate(MONTHS):
@@ -170,7 +174,7 @@ def _status_rows():
 def _period_rows(status_rows):
     rows = []
     for scope, statuses in STATUS.items():
-        level = "organisation" if scope == ORG else "site"
+        level = UNIT_LEVEL[scope]
         for metric_id, status in statuses.items():
             name, mtype, item, *_ = METRICS[metric_id]
             mine = [r for r in status_rows if r[0] == metric_id and r[5] == scope]
@@ -228,17 +232,17 @@ ITEMS = {
         ("2.15", "item", None, None, None, None, None, 50.0, 40, 20),  # approach 100, deployment 50
         ("4.1", "item", 1, 1, 0, 100.0, 0.0, 100.0, 500, 500),
         ("4.2a", "item", 1, 1, 0, 100.0, 0.0, 100.0, 200, 200),
-        # service 50 (M 0, I 100), quality 100, efficiency 100 (M 50): mean 83.33% of 400
-        ("4.3", "item", 4, 2, 1, 50.0, 25.0, 83.333, 400, 333.3),
-        ("4.3", "service", 1, 0, 1, 0.0, 100.0, 50.0, None, None),
-        ("4.3", "quality", 1, 1, 0, 100.0, 0.0, 100.0, None, None),
+        # with P01's two: service 100 (M 50, I 50), quality 100 (M 50), efficiency 100 (M 50)
+        ("4.3", "item", 6, 3, 1, 50.0, 16.667, 100.0, 400, 400),
+        ("4.3", "service", 2, 1, 1, 50.0, 50.0, 100.0, None, None),
+        ("4.3", "quality", 2, 1, 0, 50.0, 0.0, 100.0, None, None),
         ("4.3", "efficiency", 2, 1, 0, 50.0, 0.0, 100.0, None, None),
         ("4.4", "item", 1, 1, 0, 100.0, 0.0, 100.0, 350, 350),
         ("4.4", "service", 1, 1, 0, 100.0, 0.0, 100.0, None, None),
         ("4.5", "item", 1, 1, 0, 100.0, 0.0, 100.0, 200, 200),
-        ("4.6", "item", 8, 6, 1, 75.0, 12.5, 100.0, 350, 350),
-        ("4.6", "50_rule", 8, 6, 1, 75.0, 12.5, 100.0, None, None),
-        ("4.6", "75_rule", 8, 6, 1, 75.0, 12.5, 100.0, None, None),
+        ("4.6", "item", 10, 7, 1, 70.0, 10.0, 100.0, 350, 350),
+        ("4.6", "50_rule", 10, 7, 1, 70.0, 10.0, 100.0, None, None),
+        ("4.6", "75_rule", 10, 7, 1, 70.0, 10.0, 100.0, None, None),
     ],
     "LON": [
         ("4.1", "item", 1, 1, 0, 100.0, 0.0, 100.0, 500, 500),
@@ -279,8 +283,8 @@ MNL_TOTAL = "site MNL: 887.5 points < 1,900 needed (short 1,012.5 points)"
 # scope -> (self_assessed, available, earned, score %, needed, M, M+I, 50, 75, approach_all_100,
 #           certified, failed_conditions, renewal met %, met or improving %, extension)
 SUMMARY = {
-    ORG: (True, 2040, 1953.3, 95.75, 1938, 75.0, 87.5, True, True, True, False, [MNL_50, MNL_75])
-    + (75.0, 87.5, True),
+    ORG: (True, 2040, 2020, 99.02, 1938, 70.0, 80.0, True, True, True, False, [MNL_50, MNL_75])
+    + (70.0, 80.0, True),
     "LON": (False, 2000, 2000, 100.0, 1900, 87.5, 100.0, True, True, None, True, [], 87.5, 100.0, True),
     "MNL": (
         False,
@@ -351,7 +355,7 @@ def write_scoring_tables(con: duckdb.DuckDBPyConnection) -> None:
                 [metric_id, direction] * 4,
             )
             continue
-        for level in ("organisation", "site"):
+        for level in ("organisation", "site", "program"):
             con.execute(
                 "insert into mart.metric_targets values (?, ?, '*', ?, ?, ?, ?, "
                 "'high_performance_benchmark', '2025-01-01', null, null)",

@@ -77,20 +77,18 @@ def test_score_prints_the_verdict_and_failed_conditions_before_the_items(home):
     assert res.exit_code == 0, res.output
     out = res.output
     assert "NOT YET CERTIFIED" in out
-    # the organisation passes on points (1,953.3 >= 1,938) but site MNL fails the 50/75 rule
-    assert "points 1,953.3 of 2,040 (95.8%); needed 1,938" in out
+    # the organisation passes on points (2,020 >= 1,938) but site MNL fails the 50/75 rule
+    assert "points 2,020 of 2,040 (99.0%); needed 1,938" in out
     assert MNL_50 in out and MNL_75 in out
     assert out.index(MNL_50) < out.index("human-assisted channels")
     assert "trend rule: regression" in out
-    assert "met 75.0% (> 65%), met or improving 87.5% (> 75%): yes" in out
+    assert "met 70.0% (> 65%), met or improving 80.0% (> 75%): yes" in out
     # a table per scope: organisation first, then each site
-    org, lon, mnl = (out.index(t) for t in ("Organisation: 1,953.3", "Site LON: 2,000", "Site MNL: 887.5"))
+    org, lon, mnl = (out.index(t) for t in ("Organisation: 2,020", "Site LON: 2,000", "Site MNL: 887.5"))
     assert org < lon < mnl
     # item rows with M%, I%, score% and points; the 4.3 type parts indented under their item
-    assert re.search(
-        r"4\.3\s*│ human-assisted channels\s*│\s*50\.0% │\s*25\.0% │\s*83\.3% │ 333\.3 / 400", out
-    )
-    assert re.search(r"│\s+│   service metrics\s*│\s*0\.0% │\s*100\.0% │\s*50\.0% │\s*│", out)
+    assert re.search(r"4\.3\s*│ human-assisted channels\s*│\s*0\.0% │\s*25\.0% │\s*8\.3% │  33\.3 / 400", out)
+    assert re.search(r"│\s+│   efficiency metrics\s*│\s*0\.0% │\s*50\.0% │\s*25\.0% │\s*│", out)
     assert "50 rule (M ≥ 50%)" in out
     assert "standard review (approach 100%, deployment 50%)" in out
     # MNL's own failed conditions (its points too) follow its table
@@ -115,7 +113,10 @@ def test_score_for_one_site_and_as_json(home):
     assert org["certified"] is False and org["failed_conditions"] == [MNL_50, MNL_75]
     assert org["scoring_month"] == "2026-08-01"
     assert len(org["items"]) == len(ITEMS["organisation"])
-    assert {m["metric_id"] for m in org["metrics"]} == set(STATUS["organisation"])
+    # the organisation's own metrics and those of program P01 below it
+    assert {(m["unit_id"], m["metric_id"]) for m in org["metrics"]} == {
+        (unit, metric) for unit in ("organisation", "P01") for metric in STATUS[unit]
+    }
     assert all(len(m["months"]) == 12 for m in org["metrics"])
 
     res = score("--home", str(home), "--site", "PAR")
@@ -189,15 +190,15 @@ def test_report_shows_verdict_conditions_items_and_charts(written):
     page = written.read_text()
     top = page[: page.index('id="scopes"')]
     assert "Not yet certified" in top and esc(MNL_50) in top and esc(MNL_75) in top
-    assert "1,953.3</strong> of 2,040 points" in top
-    assert "Metrics meeting target (&gt; 65%)" in top and "75.0%" in top
+    assert "2,020</strong> of 2,040 points" in top
+    assert 'Metrics meeting target (&gt; 65%)</td><td class="v">70.0%' in top
     # one item row per item and scope, parts marked as parts; a bar per row
     n_items = sum(1 for rows in ITEMS.values() for r in rows if r[1] == "item")
     n_parts = sum(1 for rows in ITEMS.values() for r in rows if r[1] != "item")
     assert len(re.findall(r'<tr class="item', page)) == n_items
     assert len(re.findall(r'<tr class="part', page)) == n_parts
     assert len(re.findall(r'class="bar-i ', page)) == n_items + n_parts
-    assert 'style="width:83.3%"' in page  # 4.3 of the organisation
+    assert 'style="width:8.3%"' in page  # 4.3 of site MNL
     # one chart per metric and scope
     n_metrics = sum(len(s) for s in STATUS.values())
     assert len(re.findall(r'<tr class="metric"', page)) == n_metrics
