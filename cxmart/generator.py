@@ -2403,7 +2403,9 @@ class _Centre:
         frames = []
         for qq in sorted(truths):
             base, aht = truths[qq]
-            mask = base >= 0.005  # nothing to forecast while a queue is closed
+            # every interval of the opening hours (a WFM forecast has no holes), plus any
+            # other interval where demand is expected; nothing while a queue is closed
+            mask = (base >= 0.005) | self.queues[qq].cal.open_at(g.tk + 1)
             n = int(mask.sum())
             if not n:
                 continue

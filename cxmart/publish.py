@@ -24,9 +24,13 @@ import duckdb
 from .config import Settings
 
 # What BI and scoring read: every table dbt built in these schemas (the mart and the reference
-# seeds it needs, e.g. the metric dictionary).
-PUBLISHED_SCHEMAS = ("mart", "reference")
-PUBLICATION_TABLE = "mart._publication"
+# seeds it needs, e.g. the metric dictionary), and the schema each lands in inside the published
+# file. The mart's tables go to the file's default schema `main`, so that in `mart.duckdb` opened
+# directly (DuckDB names the catalog after the file: `mart`) both `metric_values` and
+# `mart.metric_values` resolve, exactly as in the working warehouse (DECISIONLOG "The Published
+# Mart Keeps Its Tables in main").
+PUBLISHED_SCHEMAS = {"mart": "main", "reference": "reference"}
+PUBLICATION_TABLE = "main._publication"
 ENV_KEEP = "CXMART_KEEP_MARTS"
 DEFAULT_KEEP = 5
 # Test-only: `<point>:<marker file>` makes publish write the marker and sleep at that point
@@ -62,15 +66,13 @@ def keep_setting() -> int:
 
 
 def open_published(settings: Settings) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published mart, where `mart.metric_values` resolves.
-
-    DuckDB names a file's catalog after the file, so in `mart.duckdb` opened directly the name
-    `mart.metric_values` is ambiguous (catalog `mart` or schema `mart`); attached under another
-    name it is not. Opened directly, write `mart.mart.metric_values`.
-    """
+    """A read-only connection to the published mart, attached as catalog `mart` (whatever the
+    file is called), so `mart.metric_values` and `reference.metric_definitions` resolve."""
+    if not settings.mart.is_file():
+        raise PublishError(f"no published mart at {settings.mart}: run `cxmart run` first")
     con = duckdb.connect()
-    con.execute(f"attach '{_sql_path(settings.mart)}' as published (read_only)")
-    con.execute("use published")
+    con.execute(f"attach '{_sql_path(settings.mart)}' as mart (read_only)")
+    con.execute("use mart")
     return con
 
 
@@ -134,11 +136,10 @@ def _write_copy(warehouse: Path, partial: Path, run_id: str) -> dict[str, int]:
             raise PublishError(f"the working warehouse {warehouse} has no mart tables: run dbt build first")
         tables: dict[str, int] = {}
         for n, (schema, table) in enumerate(names):
-            con.execute(f"create schema if not exists {schema}")
-            con.execute(f'create table {schema}."{table}" as select * from wh.{schema}."{table}"')
-            tables[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[
-                0
-            ]
+            into = PUBLISHED_SCHEMAS[schema]
+            con.execute(f"create schema if not exists {into}")
+            con.execute(f'create table {into}."{table}" as select * from wh.{schema}."{table}"')
+            tables[f"{schema}.{table}"] = con.execute(f'select count(*) from {into}."{table}"').fetchone()[0]
             if n == 0:
                 _pause("copy")
         con.execute(

@@ -21,7 +21,10 @@ from pathlib import Path
 import duckdb
 
 from .config import Settings
-from .publish import open_published
+from .publish import PUBLISHED_SCHEMAS, open_published
+
+# the schema the mart's tables land in inside the published file (cxmart.publish)
+PUBLISHED_MART_SCHEMA = PUBLISHED_SCHEMAS["mart"]
 
 ORGANISATION = "organisation"
 SITE = "site"
@@ -302,7 +305,8 @@ def _check_tables(con: duckdb.DuckDBPyConnection, mart: Path) -> None:
     have: dict[str, set[str]] = {}
     for table, column in con.execute(
         "select table_name, column_name from duckdb_columns() "
-        "where database_name = current_database() and schema_name = 'mart'"
+        "where database_name = current_database() and schema_name = ?",
+        [PUBLISHED_MART_SCHEMA],
     ).fetchall():
         have.setdefault(table, set()).add(column)
     missing = [t for t in REQUIRED_TABLES if t not in have]
@@ -346,7 +350,8 @@ def load(settings: Settings) -> Scorecard:
         run_id = published_at = None
         if con.execute(
             "select count(*) from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'mart' and table_name = '_publication'"
+            "and schema_name = ? and table_name = '_publication'",
+            [PUBLISHED_MART_SCHEMA],
         ).fetchone()[0]:
             got = con.execute("select max(run_id), max(published_at) from mart._publication").fetchone()
             run_id, published_at = got

@@ -18,6 +18,8 @@ Checks (each a column of the frame and an expectation of the suite):
   queues at unknown sites, ...), only when the referenced source is present;
 - `contacts_without_one_terminal_outcome` (acd_contacts): inbound contacts whose segments
   end in zero or several terminal outcomes (anything but overflow and transfer);
+- `missing_intervals` (wfm_forecasts, interval data): intervals of the queue's opening hours
+  that a forecast snapshot covering the day lacks;
 - `missing_day` and `volume_ratio` (dense activity sources): a unit is expected on a local
   day when it reported at least `min_daily_rows` rows (median) on at least two of the four
   same weekdays before it (the trailing 28 days) and the day is not a holiday of its
@@ -276,6 +278,8 @@ def checks(src: RawSource, present: set[str]) -> list[str]:
     out += [name for name, _, needs in src.refs if present & set(needs)]
     if src.entity == "acd_contacts":
         out.append("contacts_without_one_terminal_outcome")
+    if src.entity == "wfm_forecasts":
+        out.append("missing_intervals")
     if src.dense:
         out.append("missing_day")
     return out
@@ -361,6 +365,9 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
                 and td.day is not distinct from u.day
         )""")
         final = "with_terminal"
+    if src.entity == "wfm_forecasts":
+        ctes.append(_FORECAST_INTERVALS)
+        final = "with_intervals"
     if src.dense:
         ctes.append(_continuity_ctes(final, gs))
         final = "judged"
@@ -372,6 +379,52 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
     else:
         select = f"select * from {final}"
     return f"with {','.join(ctes)}\n{select}\norder by site_id, queue_id, day"
+
+
+# Interval data has no holes in opening hours: every forecast snapshot (queue, horizon, made_at)
+# that covers a local day holds every interval of the queue's opening hours that day (its
+# calendar's weekday hours in the site's zone, DST-aware; none on its holidays).
+_FORECAST_INTERVALS = """
+        forecast_rows as (
+            select t.queue_id, _q.site_id, _q.calendar_id, t.horizon, t.made_at, t.interval_start,
+                coalesce(t.interval_minutes, 30) as interval_minutes,
+                coalesce(_s.time_zone, 'UTC') as tz,
+                cast(timezone(coalesce(_s.time_zone, 'UTC'), t.interval_start) as date) as day
+            from raw.wfm_forecasts as t
+            left join raw.queues as _q on _q.queue_id = t.queue_id
+            left join raw.sites as _s on _s.site_id = _q.site_id
+        ),
+        snapshots as (
+            select f.site_id, f.queue_id, f.day, f.horizon, f.made_at,
+                max(f.interval_minutes) as interval_minutes,
+                count(distinct f.interval_start) filter (
+                    where f.interval_start >= timezone(f.tz, f.day + c.opens_at)
+                    and f.interval_start < timezone(f.tz, f.day + c.closes_at)
+                ) as present,
+                any_value(epoch(timezone(f.tz, f.day + c.closes_at) - timezone(f.tz, f.day + c.opens_at)))
+                    / 60 as open_minutes,
+                bool_or(h.date is not null) as holiday
+            from forecast_rows as f
+            left join raw.calendars as c on c.calendar_id = f.calendar_id and c.weekday = isodow(f.day)
+            left join raw.holidays as h on h.calendar_id = f.calendar_id and h.date = f.day
+            group by all
+        ),
+        interval_days as (
+            select site_id, queue_id, day,
+                sum(case when holiday or open_minutes is null then 0
+                    else greatest(0, ceil(open_minutes / interval_minutes) - present) end)
+                    as missing_intervals
+            from snapshots
+            group by all
+        ),
+        with_intervals as (
+            select u.*, coalesce(i.missing_intervals, 0) as missing_intervals
+            from unit_days as u
+            left join interval_days as i
+                on i.site_id is not distinct from u.site_id
+                and i.queue_id is not distinct from u.queue_id
+                and i.day is not distinct from u.day
+        )"""
 
 
 def _continuity_ctes(base: str, gs: GateSettings) -> str:

@@ -228,6 +228,30 @@ def test_a_csat_of_7_on_a_1_to_5_scale(tmp_path):
     assert failures(report) == [("survey_responses", "score_outside_scale", "A", None, D10, 1.0)]
 
 
+def test_a_forecast_missing_an_interval_of_the_opening_hours(tmp_path):
+    landing = tmp_path / "landing"
+    write_centre(landing)
+    # QA opens 09:00-12:00 London time on Tuesdays: six 30-minute intervals (10 March is before
+    # the clocks change, so London is UTC). The 10 March snapshot lacks 10:00: one missing interval;
+    # its 08:30 interval (before opening) neither counts nor excuses it.
+    write(landing, "calendars", "calendars.csv", csv_text("calendars", [
+        {"calendar_id": "CAL-A", "weekday": 2, "opens_at": "09:00:00", "closes_at": "12:00:00"},
+    ]))  # fmt: skip
+    write(landing, "queues", "queues.csv", csv_text("queues", [
+        {"queue_id": "QA", "site_id": "A", "program_id": "P1", "channel": "voice", "calendar_id": "CAL-A"},
+        {"queue_id": "QB", "site_id": "B", "program_id": "P1", "channel": "voice"},
+    ]))  # fmt: skip
+    starts = ["08:30", "09:00", "09:30", "10:30", "11:00", "11:30"]
+    write(landing, "wfm_forecasts", "forecast.csv", csv_text("wfm_forecasts", [
+        {"queue_id": "QA", "interval_start": f"{D10}T{t}:00+00:00", "interval_minutes": 30,
+         "horizon": "scheduling", "forecast_offered": 3.5, "forecast_aht_seconds": 300,
+         "made_at": "2026-02-23T10:00:00+00:00"}
+        for t in starts
+    ]))  # fmt: skip
+    _, report = run_gate(tmp_path)
+    assert failures(report) == [("wfm_forecasts", "missing_intervals", "A", "QA", D10, 1.0)]
+
+
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CXMART_")}
     return subprocess.run(
@@ -256,11 +280,11 @@ def test_the_cli_names_the_failure_then_allow_incomplete_marks_the_months(tmp_pa
     assert res.returncode == 0, res.stdout + res.stderr
     assert "published" in res.stdout
     con = duckdb.connect()
-    con.execute(f"attach '{home / 'mart.duckdb'}' as published (read_only)")
+    con.execute(f"attach '{home / 'mart.duckdb'}' as mart (read_only)")
 
     def reason(unit_level, unit_id, grain, start):
         return con.execute(
-            "select value, is_countable, not_countable_reason from published.mart.metric_values "
+            "select value, is_countable, not_countable_reason from mart.metric_values "
             "where metric_id = 'voice_offered' and unit_level = ? and unit_id = ? "
             "and period_grain = ? and period_start = ?",
             [unit_level, unit_id, grain, dt.date.fromisoformat(start)],

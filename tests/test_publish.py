@@ -102,14 +102,14 @@ READER = textwrap.dedent(
             con = duckdb.connect(mart, read_only=True)
             try:
                 pub = con.execute(
-                    "select run_id, table_name, row_count from mart.mart._publication"
+                    "select run_id, table_name, row_count from mart._publication"
                 ).fetchall()
                 runs.add(pub[0][0])
                 tables = {t for _, t, _ in pub}
                 if "mart.metric_values" not in tables or "reference.metric_definitions" not in tables:
                     errors.append(f"missing tables: {sorted(tables)}")
                 for _, table, rows in pub:
-                    n = con.execute(f"select count(*) from mart.{table}").fetchone()[0]
+                    n = con.execute(f"select count(*) from {table}").fetchone()[0]
                     if n != rows:
                         errors.append(f"{table}: {n} rows, publication says {rows}")
             finally:
