@@ -11,10 +11,12 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import pipeline
+from . import scorecard as sc
 from .config import ENV_HOME, ENV_LANDING, ConfigError, Settings, pseudonym_key
 from .gate import GateError
 
@@ -254,6 +256,19 @@ def _run(settings: Settings, key: str, allow_incomplete: bool = False) -> None:
     for g in gates[1:]:
         _print_gate(g)
     console.print(f"published {settings.mart}")
+    _report_after_publish(settings)
+
+
+def _report_after_publish(settings: Settings) -> None:
+    """The last stage of run/demo: the scorecard (short form) and the HTML report, both read from
+    the mart just published."""
+    try:
+        written = pipeline.report(settings)
+    except sc.ScorecardUnavailable as exc:
+        console.print(f"[yellow]note:[/yellow] no scorecard: {escape(str(exc))}", soft_wrap=True)
+        return
+    _print_scorecard(written.card, short=True)
+    console.print(f"report: {written.path}")
 
 
 AllowIncomplete = Annotated[
@@ -273,8 +288,8 @@ def run(
     warehouse: Warehouse = None,
     allow_incomplete: AllowIncomplete = False,
 ) -> None:
-    """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish); non-zero exit
-    at the first failure."""
+    """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish -> report);
+    non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
     settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
     _run(settings, _key(demo=False), allow_incomplete=allow_incomplete)
     console.print("[green]run complete[/green]")
@@ -352,6 +367,146 @@ def publish(
     console.print(f"[green]published[/green] {settings.mart}")
 
 
+def _yes(v: bool | None) -> str:
+    return "–" if v is None else "[green]yes[/green]" if v else "[red]no[/red]"
+
+
+def _print_headline(h: sc.Summary) -> None:
+    word = "[bold green]CERTIFIED[/bold green]" if h.certified else "[bold red]NOT YET CERTIFIED[/bold red]"
+    console.print(
+        f"[bold]COPC scorecard[/bold]: {escape(h.label)}, edition {escape(h.edition)}, scoring month "
+        f"{sc.month_text(h.scoring_month)} (period {sc.month_text(h.period_start)} – "
+        f"{sc.month_text(h.period_end)})",
+        highlight=False,
+    )
+    short = f", short {sc.points(h.points_short)}" if h.points_short > 0 else ""
+    console.print(
+        f"verdict: {word}   points {sc.points(h.points_earned)} of {sc.points(h.points_available)} "
+        f"({sc.pct(h.score_pct)}); needed {sc.points(h.points_needed)}{short}",
+        highlight=False,
+    )
+    console.print(
+        f"M {sc.pct(h.m_pct)}, M + I {sc.pct(h.mi_pct)}; 50 rule {_yes(h.rule_50_met)}, "
+        f"75 rule {_yes(h.rule_75_met)}; approach 100% on 1.0-3.0: "
+        + (_yes(h.approach_all_100) if h.self_assessed else "not self-assessed"),
+        highlight=False,
+    )
+    console.print(
+        f"trend rule: {escape(h.trend_rule)}"
+        + ("; [yellow]provisional[/yellow] (fewer than 6 months of data)" if h.is_provisional else ""),
+        highlight=False,
+    )
+    console.print(
+        f"renewal extension: met {sc.pct(h.renewal_met_pct)} (> 65%), met or improving "
+        f"{sc.pct(h.renewal_met_or_improving_pct)} (> 75%): {_yes(h.renewal_extension)}",
+        highlight=False,
+    )
+    if h.failed_conditions:
+        console.print("[bold red]failed conditions:[/bold red]")
+        for c in h.failed_conditions:
+            console.print(f"  [red]- {escape(c)}[/red]", soft_wrap=True, highlight=False)
+
+
+def _scope_table(card: sc.Scorecard) -> Table:
+    table = Table(title="Scopes", show_lines=False)
+    for col in ("scope", "points", "score", "M", "M + I", "50/75", "certified"):
+        table.add_column(col, justify="left" if col == "scope" else "right", no_wrap=True)
+    for s in card.summaries:
+        table.add_row(
+            escape(s.label),
+            f"{sc.points(s.points_earned)}/{sc.points(s.points_available)}",
+            sc.pct(s.score_pct),
+            sc.pct(s.m_pct),
+            sc.pct(s.mi_pct),
+            f"{_yes(s.rule_50_met)}/{_yes(s.rule_75_met)}",
+            _yes(s.certified),
+        )
+    return table
+
+
+def _items_table(card: sc.Scorecard, scope: sc.Summary) -> Table:
+    title = (
+        f"{scope.label}: {sc.points(scope.points_earned)} of {sc.points(scope.points_available)} points "
+        f"({sc.pct(scope.score_pct)})"
+    )
+    table = Table(title=escape(title), show_lines=False)
+    for col in ("item", "name", "M%", "I%", "score%", "points"):
+        table.add_column(col, justify="left" if col in ("item", "name") else "right")
+    for i in card.items_of(scope):
+        name = escape(i.label)
+        if i.approach_pct is not None:
+            name += f" (approach {sc.pct(i.approach_pct, 0)}, deployment {sc.pct(i.deployment_pct, 0)})"
+        if i.is_applicable is False:
+            name += " [dim](not applicable)[/dim]"
+        pts = "" if i.is_part else f"{sc.points(i.points_earned)} / {sc.points(i.points_available)}"
+        row = [
+            "" if i.is_part else escape(i.item),
+            f"  {name}" if i.is_part else name,
+            "" if i.m_pct is None else sc.pct(i.m_pct),
+            "" if i.i_pct is None else sc.pct(i.i_pct),
+            sc.pct(i.score_pct),
+            pts,
+        ]
+        table.add_row(*row, style="dim" if i.is_part else None)
+    return table
+
+
+def _print_scorecard(card: sc.Scorecard, short: bool = False) -> None:
+    """The verdict and failed conditions first; then (short) one line per scope, or (full) each
+    scope's items."""
+    _print_headline(card.headline)
+    if short or len(card.summaries) > 1:
+        console.print(_scope_table(card))
+    if short:
+        return
+    for s in card.summaries:
+        console.print(_items_table(card, s))
+        if s is not card.headline and s.failed_conditions:
+            console.print(f"[bold red]{escape(s.label)}: failed conditions[/bold red]")
+            for c in s.failed_conditions:
+                console.print(f"  [red]- {escape(c)}[/red]", soft_wrap=True, highlight=False)
+
+
+Site = Annotated[
+    str | None,
+    typer.Option("--site", help="Only this site's scorecard (its site id).", show_default=False),
+]
+
+
+@app.command()
+def score(
+    home: Home = None,
+    site: Site = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+) -> None:
+    """Print the COPC scorecard of the published mart: the verdict and failed conditions, then the
+    item scores (M%, I%, score%, points) of the organisation and each site."""
+    settings = Settings.resolve(home=home)
+    try:
+        card = sc.load(settings)
+        if site is not None:
+            card = card.only_site(site)
+    except sc.ScorecardUnavailable as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(card.to_dict(), indent=2))
+        return
+    _print_scorecard(card)
+
+
+@app.command("report")
+def report_command(home: Home = None) -> None:
+    """Write the HTML scorecard of the published mart to <reports>/scorecard-<month>.html and
+    <reports>/scorecard.html (self-contained: open it in any browser), and print its path."""
+    settings = Settings.resolve(home=home)
+    try:
+        written = pipeline.report(settings)
+    except sc.ScorecardUnavailable as exc:
+        _fail(str(exc))
+    console.print(f"wrote {written.path}", highlight=False, soft_wrap=True)
+    console.print(f"latest: {written.latest}", highlight=False, soft_wrap=True)
+
+
 DEMO_MARKER = ".cxmart-demo.json"
 
 
@@ -384,7 +539,8 @@ def demo(
     sites: Annotated[int, typer.Option(help="Sites.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate a sample centre into <home>/landing, load it with the demo key, build it, summarise."""
+    """Generate a sample centre into <home>/landing, load it with the demo key, build it, publish it,
+    and end with the scorecard and the HTML report."""
     base = Settings.resolve(home=home, warehouse=warehouse)
     start = dt.date(2026, 3, 1)
     params = {"days": days, "agents": agents, "sites": sites, "seed": seed, "start": str(start)}

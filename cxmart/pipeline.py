@@ -1,10 +1,11 @@
 """The nightly pipeline's stages, callable from the CLI, the Airflow DAG and tests:
-load -> raw gate -> dbt build -> mart gate -> publish.
+load -> raw gate -> dbt build -> mart gate -> publish -> report.
 
 Each stage that writes opens the working warehouse, does its work and closes it again,
 so the stages run one at a time against one DuckDB file (DuckDB allows one writer).
 Only `publish` writes the published mart, and only after the mart gate passed
-(write-audit-publish); scoring slots in after it.
+(write-audit-publish); the COPC scoring tables are built by the same dbt build and published
+with the mart, and `report` reads only the published mart.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -22,6 +24,9 @@ from . import gate, publish
 from .config import Settings
 from .connectors.loader import Loader, LoadReport, RejectedFile
 from .gate import GateReport, ensure_audit_schema
+
+if TYPE_CHECKING:
+    from .report import Written
 
 
 class StageFailed(Exception):
@@ -221,7 +226,7 @@ def run(
     allow_incomplete: bool = False,
     on_gate: Callable[[GateReport], None] | None = None,
 ) -> tuple[LoadReport, BuildSummary]:
-    """Every stage in order: load -> raw gate -> dbt build -> mart gate -> publish.
+    """Every stage in order: load -> raw gate -> dbt build -> mart gate -> publish -> report.
 
     Raises StageFailed with a one-line reason at the first failure. A raw-gate failure stops
     the run before dbt unless `allow_incomplete` (the failure is recorded either way, and the
@@ -259,3 +264,17 @@ def run(
         exc.report, exc.summary = report, summary
         raise
     return report, summary
+
+
+def report(settings: Settings) -> Written:
+    """The scorecard of the PUBLISHED mart (read-only), written as the HTML report
+    `<reports>/scorecard-<scoring month>.html` and `<reports>/scorecard.html` (the latest).
+
+    Runs after publish: when publication failed, the published mart, and so the report, is the
+    previous one. Raises scorecard.ScorecardUnavailable (naming the file) when nothing is
+    published yet or the published mart has no scoring tables.
+    """
+    from . import report as html_report
+    from . import scorecard
+
+    return html_report.write(settings, scorecard.load(settings))

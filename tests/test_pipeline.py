@@ -80,6 +80,11 @@ def test_cli_demo_generates_loads_builds_and_summarises(tmp_path):
     assert "acd_contacts" in out and "Loaded" in out
     assert re.search(r"dbt build: \d+ models, \d+ seeds, \d+ tests, \d+ unit_tests", out)
     assert "demo complete" in out
+    # it ends with the scorecard of the published mart and its HTML report (or says why it has none)
+    if "COPC scorecard" in out:
+        assert (home / "reports" / "scorecard.html").is_file() and "report: " in out
+    else:
+        assert "no scorecard: " in out
     assert (home / "landing" / "acd_contacts").is_dir()
     assert (home / "warehouse.duckdb").is_file()
 
@@ -124,7 +129,7 @@ def test_cli_paths_follow_flag_then_env_then_home(tmp_path, small_centre):
 
 
 def test_every_command_has_help():
-    for cmd in ("generate", "load", "run", "demo"):
+    for cmd in ("generate", "load", "run", "demo", "score", "report"):
         res = _cli(cmd, "--help")
         assert res.returncode == 0 and "--home" in res.stdout, cmd
     assert "--landing" in _cli("run", "--help").stdout
