@@ -314,6 +314,12 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
             ", t.contact_id as _contact, t.outcome as _outcome, t.direction as _direction, "
             "t.offered_at as _at"
         )
+    if src.entity == "wfm_forecasts":
+        extra = (
+            ", t.interval_start as _at, t.horizon as _horizon, t.made_at as _made_at, "
+            "coalesce(t.interval_minutes, 30) as _minutes, _q.calendar_id as _calendar, "
+            "coalesce(_s.time_zone, 'UTC') as _tz"
+        )
     rows = f"""
         rows_ as (
             select
@@ -383,30 +389,22 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
 
 # Interval data has no holes in opening hours: every forecast snapshot (queue, horizon, made_at)
 # that covers a local day holds every interval of the queue's opening hours that day (its
-# calendar's weekday hours in the site's zone, DST-aware; none on its holidays).
+# calendar's weekday hours in the site's zone, DST-aware; none on its holidays). Reads the
+# profile's own `rows_` (site, queue and local day already derived, plus the `extra` columns).
 _FORECAST_INTERVALS = """
-        forecast_rows as (
-            select t.queue_id, _q.site_id, _q.calendar_id, t.horizon, t.made_at, t.interval_start,
-                coalesce(t.interval_minutes, 30) as interval_minutes,
-                coalesce(_s.time_zone, 'UTC') as tz,
-                cast(timezone(coalesce(_s.time_zone, 'UTC'), t.interval_start) as date) as day
-            from raw.wfm_forecasts as t
-            left join raw.queues as _q on _q.queue_id = t.queue_id
-            left join raw.sites as _s on _s.site_id = _q.site_id
-        ),
         snapshots as (
-            select f.site_id, f.queue_id, f.day, f.horizon, f.made_at,
-                max(f.interval_minutes) as interval_minutes,
-                count(distinct f.interval_start) filter (
-                    where f.interval_start >= timezone(f.tz, f.day + c.opens_at)
-                    and f.interval_start < timezone(f.tz, f.day + c.closes_at)
+            select f.site_id, f.queue_id, f.day, f._horizon, f._made_at,
+                max(f._minutes) as interval_minutes,
+                count(distinct f._at) filter (
+                    where f._at >= timezone(f._tz, f.day + c.opens_at)
+                    and f._at < timezone(f._tz, f.day + c.closes_at)
                 ) as present,
-                any_value(epoch(timezone(f.tz, f.day + c.closes_at) - timezone(f.tz, f.day + c.opens_at)))
+                any_value(epoch(timezone(f._tz, f.day + c.closes_at) - timezone(f._tz, f.day + c.opens_at)))
                     / 60 as open_minutes,
                 bool_or(h.date is not null) as holiday
-            from forecast_rows as f
-            left join raw.calendars as c on c.calendar_id = f.calendar_id and c.weekday = isodow(f.day)
-            left join raw.holidays as h on h.calendar_id = f.calendar_id and h.date = f.day
+            from rows_ as f
+            left join raw.calendars as c on c.calendar_id = f._calendar and c.weekday = isodow(f.day)
+            left join raw.holidays as h on h.calendar_id = f._calendar and h.date = f.day
             group by all
         ),
         interval_days as (
