@@ -16,8 +16,8 @@
         count(*) filter (where is_handled) as handled,
         count(*) filter (where is_invited) as invited,
         count(*) filter (where is_accepted) as accepted,
-        sum(case when is_responded then wait_seconds else 0 end) as responded_wait_seconds,
-        sum(handle_seconds) as handle_seconds,
+        {{ exact_sum('case when is_responded then wait_seconds else 0 end') }} as responded_wait_seconds,
+        {{ exact_sum('handle_seconds') }} as handle_seconds,
         sum(response_pairs) as response_pairs,
-        sum(response_gap_seconds) as response_gap_seconds
+        {{ exact_sum('response_gap_seconds') }} as response_gap_seconds
 {%- endmacro %}

@@ -27,7 +27,7 @@
         cast(date_trunc('month', period_start) as date) as period_start,
         metric_id,
         {%- for m in measures %}
-            sum(cast({{ m }} as double)) as {{ m }}{{ ',' if not loop.last }}
+            {{ exact_sum(m) }} as {{ m }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ relation }}
     group by unit_level, unit_id, date_trunc('month', period_start), metric_id

@@ -138,11 +138,12 @@ aggregated as (
         any_value(favourable) as favourable,
         count(*) as months_with_data,
         count(*) filter (where counts_as_met) as months_met,
-        cast(regr_count(trend_value, month_index) as integer) as regression_n,
-        regr_slope(trend_value, month_index) as slope,
-        regr_sxx(trend_value, month_index) as sxx,
-        regr_syy(trend_value, month_index) as syy,
-        regr_sxy(trend_value, month_index) as sxy
+        -- ordered, so the sums inside do not depend on the order the months arrive in
+        cast(regr_count(trend_value, month_index order by month_index) as integer) as regression_n,
+        regr_slope(trend_value, month_index order by month_index) as slope,
+        regr_sxx(trend_value, month_index order by month_index) as sxx,
+        regr_syy(trend_value, month_index order by month_index) as syy,
+        regr_sxy(trend_value, month_index order by month_index) as sxy
     from in_period
     group by metric_id, unit_level, unit_id
 

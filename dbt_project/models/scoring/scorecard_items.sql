@@ -136,7 +136,7 @@ type_means as (
         scope_level,
         scope_id,
         item,
-        avg(score_pct) as score_pct,
+        {{ exact_sum('score_pct') }} / count(score_pct) as score_pct,
         count(*) as types_present
     from type_scores
     group by scope_level, scope_id, item

@@ -42,7 +42,7 @@ totals as (
         scope_id,
         any_value(edition) as edition,
         sum(points_available) as points_available,
-        sum(points_earned) as points_earned,
+        {{ exact_sum('points_earned') }} as points_earned,
         sum(points_available) filter (where category <> '4.0') as self_assessed_points,
         coalesce(
             bool_and(coalesce(approach_pct = 100, false)) filter (

@@ -80,7 +80,7 @@ island_lengths as (
         agent_id,
         period_start,
         island_number,
-        sum(handle_seconds) as chat_seconds,
+        {{ exact_sum('handle_seconds') }} as chat_seconds,
         epoch(max(interval_end) - min(interval_start)) as handling_seconds
 
     from islands
@@ -95,8 +95,8 @@ final as (
         unit_id,
         agent_id,
         period_start,
-        sum(chat_seconds) as chat_seconds,
-        sum(handling_seconds) as handling_seconds
+        {{ exact_sum('chat_seconds') }} as chat_seconds,
+        {{ exact_sum('handling_seconds') }} as handling_seconds
 
     from island_lengths
     group by unit_level, unit_id, agent_id, period_start

@@ -41,8 +41,8 @@ concurrency_days as (
         unit_level,
         unit_id,
         period_start,
-        sum(chat_seconds) as chat_seconds,
-        sum(handling_seconds) as handling_seconds
+        {{ exact_sum('chat_seconds') }} as chat_seconds,
+        {{ exact_sum('handling_seconds') }} as handling_seconds
     from agent_days
     group by unit_level, unit_id, period_start
 
@@ -52,8 +52,8 @@ concurrency_days as (
         'agent' as unit_level,
         agent_id as unit_id,
         period_start,
-        sum(chat_seconds) as chat_seconds,
-        sum(handling_seconds) as handling_seconds
+        {{ exact_sum('chat_seconds') }} as chat_seconds,
+        {{ exact_sum('handling_seconds') }} as handling_seconds
     from agent_days
     where unit_level = 'channel'
     group by agent_id, period_start

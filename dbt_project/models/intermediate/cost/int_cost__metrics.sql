@@ -173,9 +173,9 @@ unit_months as (
         unit_id,
         cost_month,
         case
-            when count(distinct coalesce(currency, '')) = 1 then sum(total_cost)
+            when count(distinct coalesce(currency, '')) = 1 then {{ exact_sum('total_cost') }}
             -- several currencies: converted, only when every cost has its month's rate
-            when count(*) = count(reporting_cost) then sum(reporting_cost)
+            when count(*) = count(reporting_cost) then {{ exact_sum('reporting_cost') }}
         end as total_cost,
         sum(handled) as handled
     from program_months

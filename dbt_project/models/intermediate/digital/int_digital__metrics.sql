@@ -38,8 +38,8 @@ service_days as (
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
             {{ day }} as period_start,
-            sum(service_seconds - outage_seconds) / 60.0 as available_minutes,
-            sum(service_seconds) / 60.0 as service_minutes
+            {{ exact_sum('service_seconds - outage_seconds') }} / 60.0 as available_minutes,
+            {{ exact_sum('service_seconds') }} / 60.0 as service_minutes
         from availability
         where system_name = '{{ system }}' and {{ unit }} is not null
         group by {{ unit }}, {{ day }}

@@ -143,7 +143,7 @@ final as (
         epoch(windows.window_end_at - windows.window_start_at) as service_seconds,
         -- least/greatest skip NULLs in DuckDB, so a window without an outage must say 0 itself
         coalesce(
-            sum(
+            {% call exact_sum() %}
                 case
                     when outage_islands.island_start_at is not null
                         then epoch(
@@ -151,7 +151,7 @@ final as (
                             - greatest(windows.window_start_at, outage_islands.island_start_at)
                         )
                 end
-            ),
+            {% endcall %},
             0
         ) as outage_seconds
     from windows

@@ -97,8 +97,8 @@ event_months as (
         'month' as period_grain,
         cast(date_trunc('month', period_start) as date) as period_start,
         metric_id,
-        sum(numerator) as numerator,
-        sum(denominator) as denominator
+        {{ exact_sum('numerator') }} as numerator,
+        {{ exact_sum('denominator') }} as denominator
     from event_days
     group by unit_level, unit_id, metric_id, date_trunc('month', period_start)
     -- a cohort month settled: its last day plus the settling time is on the roster

@@ -153,12 +153,12 @@ business_lateness as (
         candidates.clock,
         candidates.ticket_id,
         candidates.snapshot_date,
-        sum(
+        {% call exact_sum() %}
             epoch(
                 least(windows.window_end_at, candidates.snapshot_at)
                 - greatest(windows.window_start_at, candidates.due_at)
             )
-        ) / 3600.0 as lateness_business_hours
+        {% endcall %} / 3600.0 as lateness_business_hours
     from candidates
     inner join windows
         on

@@ -158,7 +158,7 @@ flow_days as (
             sum(responded_on_time) as responded_on_time,
             sum(cases_closed) as cases_closed,
             sum(cases_closed_on_time) as cases_closed_on_time,
-            sum(productive_hours) as productive_hours
+            {{ exact_sum('productive_hours') }} as productive_hours
         from happenings
         where {{ unit }} is not null
         group by all
@@ -176,7 +176,7 @@ backlog_days as (
             snapshot_date as period_start,
             bool_or(is_month_snapshot) as is_month_snapshot,
             count(*) as backlog_items,
-            sum(lateness_hours) as backlog_lateness_hours
+            {{ exact_sum('lateness_hours') }} as backlog_lateness_hours
         from backlog
         where
             clock = '{{ 'organisation' if level == 'organisation' else 'site' }}'
@@ -212,7 +212,7 @@ flow_periods as (
         sum(responded_on_time) as responded_on_time,
         sum(cases_closed) as cases_closed,
         sum(cases_closed_on_time) as cases_closed_on_time,
-        sum(productive_hours) as productive_hours
+        {{ exact_sum('productive_hours') }} as productive_hours
     from flow_days
     group by unit_level, unit_id, date_trunc('month', period_start)
 

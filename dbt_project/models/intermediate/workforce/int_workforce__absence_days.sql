@@ -91,8 +91,8 @@ final as (
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
             period_start,
-            sum(absence_hours) as absence_hours,
-            sum(scheduled_hours) as scheduled_hours
+            {{ exact_sum('absence_hours') }} as absence_hours,
+            {{ exact_sum('scheduled_hours') }} as scheduled_hours
         from parts
         where {{ unit }} is not null and period_start is not null
         group by {{ unit }}, period_start

@@ -325,20 +325,21 @@ agent_days as (
         site_id,
         work_date,
         work_org_date,
-        sum(case when state = 'handling' then piece_seconds else 0 end) as handling_seconds,
-        sum(case when state = 'acw' then piece_seconds else 0 end) as acw_seconds,
-        sum(case when state = 'available' then piece_seconds else 0 end) as available_seconds,
-        sum(
-            case when activity is not null and activity <> 'lunch' then piece_seconds else 0 end
-        ) as paid_seconds,
-        sum(case when activity is not null then piece_seconds else 0 end) as scheduled_seconds,
-        sum(
-            case
-                when activity is null then 0
-                when is_matching then piece_seconds
-                else least(grace_seconds, piece_seconds)
-            end
-        ) as adherent_seconds
+        {{ exact_sum("case when state = 'handling' then piece_seconds else 0 end") }}
+            as handling_seconds,
+        {{ exact_sum("case when state = 'acw' then piece_seconds else 0 end") }}
+            as acw_seconds,
+        {{ exact_sum("case when state = 'available' then piece_seconds else 0 end") }}
+            as available_seconds,
+        {{ exact_sum(
+            "case when activity is not null and activity <> 'lunch' then piece_seconds else 0 end"
+        ) }} as paid_seconds,
+        {{ exact_sum('case when activity is not null then piece_seconds else 0 end') }}
+            as scheduled_seconds,
+        {{ exact_sum(
+            "case when activity is null then 0 when is_matching then piece_seconds"
+            ~ " else least(grace_seconds, piece_seconds) end"
+        ) }} as adherent_seconds
     from graced
     group by agent_id, site_id, work_date, work_org_date
 

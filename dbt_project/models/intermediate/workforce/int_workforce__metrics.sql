@@ -44,11 +44,11 @@ agent_unit_days as (
             '{{ level }}' as unit_level,
             {{ unit }} as unit_id,
             {{ day }} as period_start,
-            sum(handling_seconds + acw_seconds) as productive_seconds,
-            sum(available_seconds) as available_seconds,
-            sum(paid_seconds) as paid_seconds,
-            sum(scheduled_seconds) as scheduled_seconds,
-            sum(adherent_seconds) as adherent_seconds
+            {{ exact_sum('handling_seconds + acw_seconds') }} as productive_seconds,
+            {{ exact_sum('available_seconds') }} as available_seconds,
+            {{ exact_sum('paid_seconds') }} as paid_seconds,
+            {{ exact_sum('scheduled_seconds') }} as scheduled_seconds,
+            {{ exact_sum('adherent_seconds') }} as adherent_seconds
         from agent_days
         where {{ unit }} is not null and {{ day }} is not null
         group by {{ unit }}, {{ day }}
@@ -66,23 +66,20 @@ forecast_unit_days as (
             {{ day }} as period_start,
             horizon,
             sum(actual_offered) as actual_offered,
-            sum(abs(actual_offered - forecast_offered)) as absolute_error,
-            sum(forecast_offered - actual_offered) as net_error,
+            {{ exact_sum('abs(actual_offered - forecast_offered)') }} as absolute_error,
+            {{ exact_sum('forecast_offered - actual_offered') }} as net_error,
             count(*) as intervals,
             count(*) filter (
                 where abs(actual_offered - forecast_offered)
                 <= {{ var('interval_tolerance') }} * actual_offered
             ) as intervals_within,
-            sum(
-                case when forecast_aht_seconds is not null then actual_handle_seconds else 0 end
-            ) as actual_handle_seconds,
-            sum(
-                case
-                    when forecast_aht_seconds is not null
-                        then abs(actual_handle_seconds - actual_handled * forecast_aht_seconds)
-                    else 0
-                end
-            ) as handle_absolute_error
+            {{ exact_sum(
+                "case when forecast_aht_seconds is not null then actual_handle_seconds else 0 end"
+            ) }} as actual_handle_seconds,
+            {{ exact_sum(
+                "case when forecast_aht_seconds is not null"
+                ~ " then abs(actual_handle_seconds - actual_handled * forecast_aht_seconds) else 0 end"
+            ) }} as handle_absolute_error
         from intervals
         where {{ unit }} is not null and {{ day }} is not null
         group by {{ unit }}, {{ day }}, horizon

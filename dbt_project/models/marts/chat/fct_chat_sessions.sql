@@ -60,12 +60,12 @@ message_summary as (
             where sender = 'customer' and next_agent_message_at is not null
         ) as response_pairs,
         coalesce(
-            sum(
+            {% call exact_sum() %}
                 case
                     when sender = 'customer' and next_agent_message_at is not null
                         then epoch(next_agent_message_at - sent_at)
                 end
-            ),
+            {% endcall %},
             0
         ) as response_gap_seconds
 
