@@ -16,11 +16,16 @@ One file at a time, each in its own transaction:
 4. in one transaction the rows of an earlier version of the same file are removed
    (a corrected re-export replaces its period), rows with the same primary key from
    other files are replaced (never double-counted), and the good rows are inserted.
+
+A load may be keyed by a night (the Airflow DAG's data interval, `cxmart run --night`): files
+whose name dates them after the night's last day are left for their own night, and every file
+version loaded records the night in the manifest, so the raw gate knows which days changed.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -58,8 +63,11 @@ _BOOKKEEPING_DDL = (
         rows_quarantined bigint,
         message varchar,
         replaced_by varchar,
-        loaded_at timestamptz not null
+        loaded_at timestamptz not null,
+        night varchar
     )""",
+    # warehouses made before loads were keyed by night
+    f"alter table {MANIFEST} add column if not exists night varchar",
     f"""create table if not exists {EXCLUDED} (
         file_id varchar not null,
         entity varchar not null,
@@ -131,6 +139,7 @@ class FileResult:
 class LoadReport:
     files: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    later: list[str] = field(default_factory=list)  # files dated after the night, left for their night
 
     def rows_by_entity(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -153,6 +162,33 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for e in schema.ENTITIES:
         con.execute(schema.raw_ddl(e))
+
+
+# A date in a file name: 2026-03-04, 2026_03_04 or 20260304, not inside a longer number.
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+
+
+def period_date(path: str) -> dt.date | None:
+    """The day a file's name says it covers (the last date in the name), or None when it names
+    none (a snapshot: reference data, a roster, a folder of related vendor tables)."""
+    found = None
+    for m in _NAME_DATE.finditer(PurePosixPath(path).name):
+        try:
+            found = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+    return found
+
+
+def landing_entities(landing: str) -> list[str]:
+    """The canonical entities the landing location has exports for (canonical, vendor and mapped
+    folders), without touching a warehouse: discovery runs against an in-memory DuckDB."""
+    con = duckdb.connect()
+    try:
+        files, _notes = Loader(con, landing, "discovery only, nothing is hashed").discover()
+    finally:
+        con.close()
+    return sorted({entity for entity, _ in files})
 
 
 def _sql_str(s: str) -> str:
@@ -193,7 +229,12 @@ class Loader:
         pseudonym_key: str,
         *,
         entities: Iterable[str] | None = None,
+        through: dt.date | None = None,
+        night: str | None = None,
     ) -> None:
+        """`entities` limits the load to those canonical entities (and the vendor and mapped
+        folders that give them); `through` leaves files whose name dates them after that day for
+        a later night; `night` is recorded with every file version this load writes."""
         self.con = con
         self.landing = landing.rstrip("/")
         self.fs, self.root = fsspec.core.url_to_fs(self.landing)
@@ -202,6 +243,9 @@ class Loader:
             # DuckDB reads remote files through the same fsspec filesystem.
             con.register_filesystem(self.fs)
         self.entities = set(entities) if entities else None
+        self.through = through
+        self.night = night
+        self.later: list[str] = []
         ipad, opad = _hmac_pads(pseudonym_key)
         # HMAC-SHA256 in SQL, so identifiers are hashed inside DuckDB while streaming and
         # the raw value is never written; normalised by trim + lower-case first.
@@ -264,15 +308,13 @@ class Loader:
             raise RejectedFile(f"landing location {self.landing} does not exist")
         found: dict[str, list[str | Unit]] = {}
         vendor: dict[str, list[str]] = {}
+        self.later = []
         for path in sorted(self.fs.find(self.root)):
             rel = PurePosixPath(path).relative_to(PurePosixPath(self.root))
             if len(rel.parts) < 2 or any(p.startswith((".", "_")) for p in rel.parts):
                 continue
             folder = rel.parts[0]
-            if folder not in schema.BY_NAME and folder in READERS:
-                vendor.setdefault(folder, []).append(path)
-                continue
-            entity = folder if folder in schema.BY_NAME else self._mapped_target(folder)
+            entity = self._entity_of(folder)
             if entity is None:
                 note = f"{folder}/: not a canonical entity folder (and no {MAPPING_FILE}), skipped"
                 if note not in notes:
@@ -280,18 +322,33 @@ class Loader:
                 continue
             if self.entities is not None and entity not in self.entities:
                 continue
+            day = period_date(path) if self.through is not None else None
+            if day is not None and day > self.through:
+                self.later.append(self._url(path))
+                continue
+            if folder not in schema.BY_NAME and folder in READERS:
+                vendor.setdefault(folder, []).append(path)
+                continue
             found.setdefault(entity, []).append(path)
         for folder, paths in vendor.items():
             reader = READERS[folder]
-            if self.entities is not None and reader.target not in self.entities:
-                continue
             units, skipped = reader.units(folder, paths)
             for why in dict.fromkeys(w for _, w in skipped):
                 names = [PurePosixPath(p).name for p, w in skipped if w == why]
                 notes.append(f"{folder}/: {len(names)} file(s) skipped, {why}: {', '.join(names)}")
             found.setdefault(reader.target, []).extend(units)
         ordered = [(e, p) for e in schema.LOAD_ORDER for p in found.get(e, [])]
+        if self.later:
+            notes.append(f"{len(self.later)} file(s) dated after {self.through} left for their own night")
         return ordered, notes
+
+    def _entity_of(self, folder: str) -> str | None:
+        """The canonical entity a landing folder gives (itself, its vendor reader's, its mapping's)."""
+        if folder in schema.BY_NAME:
+            return folder
+        if folder in READERS:
+            return READERS[folder].target
+        return self._mapped_target(folder)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -304,7 +361,7 @@ class Loader:
         files, notes = self.discover()
         if on_start:
             on_start(len(files))
-        report = LoadReport(notes=notes)
+        report = LoadReport(notes=notes, later=list(self.later))
         for entity_name, path in files:
             result = self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
             report.files.append(result)
@@ -491,9 +548,9 @@ class Loader:
     def _manifest(self, file_id, e, url, size, digest, status, rows, quarantined, message):
         self.con.execute(
             f"insert or replace into {MANIFEST} (file_id, entity, path, size_bytes, content_hash, "
-            "status, rows_loaded, rows_quarantined, message, loaded_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [file_id, e.name, url, size, digest, status, rows, quarantined, message],
+            "status, rows_loaded, rows_quarantined, message, loaded_at, night) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+            [file_id, e.name, url, size, digest, status, rows, quarantined, message, self.night],
         )
 
     # -- reading into an all-text staging table ----------------------------------------------

@@ -195,12 +195,15 @@ def _print_gate(report) -> None:
     from .gate import GateReport
 
     assert isinstance(report, GateReport)
-    if report.success:
+    if not report.failures:
         absent = f"; absent (no files ever): {', '.join(report.absent)}" if report.absent else ""
         console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}")
         return
-    shown = report.failures[:GATE_ROWS]
-    table = Table(title=f"{report.gate} gate: {len(report.failures)} failure(s)", show_lines=False)
+    shown = sorted(report.failures, key=lambda f: not f.blocking)[:GATE_ROWS]
+    title = f"{report.gate} gate: {len(report.failures)} failure(s)"
+    if report.night is not None:
+        title += f", {len(report.blocking)} on the unit-days night {report.night} judges"
+    table = Table(title=title, show_lines=False)
     first = "source" if report.gate == "raw" else "metric"
     for col in (first, "check", "site", "queue" if report.gate == "raw" else "unit", "day", "observed"):
         table.add_column(col, justify="right" if col == "observed" else "left")
@@ -220,7 +223,7 @@ def _print_gate(report) -> None:
 GATE_ROWS = 20
 
 
-def _run(settings: Settings, key: str, allow_incomplete: bool = False) -> None:
+def _run(settings: Settings, key: str, allow_incomplete: bool = False, night=None) -> None:
     gates = []
     with _progress() as bar:
         tasks: dict[str, int] = {}
@@ -234,6 +237,7 @@ def _run(settings: Settings, key: str, allow_incomplete: bool = False) -> None:
                 on_node=lambda _uid, _status: bar.advance(tasks["dbt build"]),
                 allow_incomplete=allow_incomplete,
                 on_gate=gates.append,
+                night=night,
             )
         except pipeline.StageFailed as exc:
             failed = exc
@@ -281,17 +285,33 @@ AllowIncomplete = Annotated[
 ]
 
 
+NightOption = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--night",
+        formats=["%Y-%m-%d"],
+        help="Process one night, as the Airflow DAG does: load only files dated on or before it (and "
+        "undated ones), and let only its days (and days its files changed) fail the raw gate.",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def run(
     home: Home = None,
     landing: Landing = None,
     warehouse: Warehouse = None,
     allow_incomplete: AllowIncomplete = False,
+    night: NightOption = None,
 ) -> None:
     """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish -> report);
     non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
+    from .night import Night
+
     settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
-    _run(settings, _key(demo=False), allow_incomplete=allow_incomplete)
+    keyed = Night.of(night.date()) if night else None
+    _run(settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed)
     console.print("[green]run complete[/green]")
 
 

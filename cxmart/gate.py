@@ -34,8 +34,11 @@ ENV_BAND_HIGH = "CXMART_VOLUME_BAND_HIGH"
 ENV_MIN_ROWS = "CXMART_GATE_MIN_DAILY_ROWS"
 
 RESULTS = "audit.validation_results"
+RUN_SEQ = "audit.gate_run_seq"
 _AUDIT_DDL = (
     "create schema if not exists audit",
+    # the order of gate runs, as the warehouse saw them (never the wall clock)
+    f"create sequence if not exists {RUN_SEQ}",
     f"""create table if not exists {RESULTS} (
         run_id varchar not null,
         validated_at timestamptz not null,
@@ -49,8 +52,19 @@ _AUDIT_DDL = (
         day date,
         success boolean not null,
         observed_value double,
-        expected varchar
+        expected varchar,
+        run_seq bigint,
+        night varchar,
+        blocking boolean
     )""",
+    # warehouses made before gate runs were numbered and keyed by night
+    f"alter table {RESULTS} add column if not exists run_seq bigint",
+    f"alter table {RESULTS} add column if not exists night varchar",
+    f"alter table {RESULTS} add column if not exists blocking boolean",
+)
+_COLUMNS = (
+    "run_id, validated_at, gate, suite, expectation, source, site_id, queue_id, unit, day, success, "
+    "observed_value, expected, blocking, run_seq, night"
 )
 
 
@@ -69,6 +83,10 @@ class Failure:
     day: dt.date | None
     observed: float | None
     expected: str
+    # Does this failure decide the run? Always, without a night; with a night, only on the unit-days
+    # the night judges (its days, and the days its files changed). The others are still recorded,
+    # and still mark their metric periods incomplete_source.
+    blocking: bool = True
 
 
 @dataclass
@@ -79,10 +97,15 @@ class GateReport:
     absent: list[str] = field(default_factory=list)  # sources without files ever
     suites: int = 0
     docs: Path | None = None
+    night: str | None = None  # the night judged (its key), None for the whole history
+
+    @property
+    def blocking(self) -> list[Failure]:
+        return [f for f in self.failures if f.blocking]
 
     @property
     def success(self) -> bool:
-        return not self.failures
+        return not self.blocking
 
 
 def new_run_id() -> str:
@@ -192,7 +215,7 @@ def _collect(report: GateReport, suite: str, source: str | None, result, index: 
         if er.success:
             rows.append(
                 [report.run_id, now, report.gate, suite, check, source, None, None, None, None, True,
-                 res.get("element_count"), expected]
+                 res.get("element_count"), expected, False]
             )  # fmt: skip
             continue
         column = cfg.kwargs.get("column")
@@ -211,18 +234,26 @@ def _collect(report: GateReport, suite: str, source: str | None, result, index: 
             if isinstance(day, dt.datetime):
                 day = day.date()
             obs = float(observed) if observed is not None else None
-            report.failures.append(Failure(suite, check, source, site, queue, unit, day, obs, expected))
+            blocking = bool(key.get("judged", True))
+            report.failures.append(
+                Failure(suite, check, source, site, queue, unit, day, obs, expected, blocking)
+            )
             rows.append(
                 [report.run_id, now, report.gate, suite, check, source, site, queue, unit, day, False,
-                 obs, expected]
+                 obs, expected, blocking]
             )  # fmt: skip
     return rows
 
 
-def _write(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, rows: list[list], night: str | None = None) -> None:
+    """Record one gate run's rows under the next run number of this warehouse."""
     ensure_audit_schema(con)
     if rows:
-        con.executemany(f"insert into {RESULTS} values ({', '.join('?' * 13)})", rows)
+        seq = con.execute(f"select nextval('{RUN_SEQ}')").fetchone()[0]
+        con.executemany(
+            f"insert into {RESULTS} ({_COLUMNS}) values ({', '.join('?' * 16)})",
+            [[*r, seq, night] for r in rows],
+        )
 
 
 # -- the raw gate ------------------------------------------------------------------------------
@@ -257,10 +288,17 @@ def _duplicate_twins(con, settings: Settings) -> list[str]:
     return sorted({fid for path, fid in rows if fs.exists(path)})
 
 
-def run_raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
-    """Validate every canonical raw entity; record the results; build Data Docs."""
+def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> GateReport:
+    """Validate every canonical raw entity; record the results; build Data Docs.
+
+    Every unit-day of the history is validated and recorded (dbt marks each failing one
+    incomplete_source). `night` (a cxmart.night.Night) says which failures decide the run: those on
+    the unit-days the night judges (see expectations.raw.profile_sql); without it, all of them.
+    """
     gs = gate_settings(settings)
-    report = GateReport("raw", run_id or new_run_id())
+    report = GateReport("raw", run_id or new_run_id(), night=night.key if night else None)
+    keyed = (night.key, night.first_day.isoformat(), night.last_day.isoformat()) if night else None
+    index = raw_suites.INDEX_COLUMNS + ["judged"]
     frames = []
     with duckdb.connect(str(settings.warehouse)) as con:
         from .connectors.loader import ensure_raw_schema
@@ -273,13 +311,13 @@ def run_raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
                 report.absent.append(e.name)
                 continue
             src = raw_suites.SOURCES[e.name]
-            frames.append((src, con.execute(raw_suites.profile_sql(src, present, twins, gs)).df()))
+            frames.append((src, con.execute(raw_suites.profile_sql(src, present, twins, gs, keyed)).df()))
     validator = _Validator(settings.reports)
     rows = []
     now = dt.datetime.now(dt.UTC)
     for name in report.absent:
         rows.append([report.run_id, now, "raw", f"raw.{name}", "source_absent", name,
-                     None, None, None, None, True, None, "no files ever: absent"])  # fmt: skip
+                     None, None, None, None, True, None, "no files ever: absent", False])  # fmt: skip
     for src, frame in frames:
         suite = f"raw.{src.entity}"
         if frame.empty:
@@ -287,14 +325,15 @@ def run_raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
                 Failure(suite, "source_empty", src.entity, None, None, None, None, 0, ">0")
             )
             rows.append([report.run_id, now, "raw", suite, "source_empty", src.entity,
-                         None, None, None, None, False, 0.0, "rows in a source that has files"])  # fmt: skip
+                         None, None, None, None, False, 0.0, "rows in a source that has files",
+                         True])  # fmt: skip
             continue
         expectations = raw_suites.suite_expectations(src, present, gs)
-        result = validator.validate(suite, frame, expectations, raw_suites.INDEX_COLUMNS)
-        rows += _collect(report, suite, src.entity, result, raw_suites.INDEX_COLUMNS)
+        result = validator.validate(suite, frame, expectations, index)
+        rows += _collect(report, suite, src.entity, result, index)
         report.suites += 1
     with duckdb.connect(str(settings.warehouse)) as con:
-        _write(con, rows)
+        _write(con, rows, report.night)
     report.docs = _docs(validator)
     return report
 
@@ -327,7 +366,8 @@ def run_mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
                 Failure("mart.metric_values", "mart_built", None, None, None, None, None, None, "built")
             )
             _write(con, [[report.run_id, now, "mart", "mart.metric_values", "mart_built", None, None,
-                          None, None, None, False, None, "mart.metric_values built by dbt"]])  # fmt: skip
+                          None, None, None, False, None, "mart.metric_values built by dbt",
+                          True]])  # fmt: skip
             return report
         driving = [
             r[0]

@@ -6,6 +6,11 @@ so the stages run one at a time against one DuckDB file (DuckDB allows one write
 Only `publish` writes the published mart, and only after the mart gate passed
 (write-audit-publish); the COPC scoring tables are built by the same dbt build and published
 with the mart, and `report` reads only the published mart.
+
+Each stage comes as a function that does the work and returns its report, and a `require_*`
+check that raises StageFailed with the one-line reason the CLI prints; `run` chains them, and the
+Airflow DAG (`dags/contact_centre_nightly.py`) calls the same functions task by task. A run may be
+keyed by a night (`cxmart.night.Night`): which files load, which unit-days the raw gate judges.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from . import gate, publish
 from .config import Settings
 from .connectors.loader import Loader, LoadReport, RejectedFile
 from .gate import GateReport, ensure_audit_schema
+from .night import Night
 
 if TYPE_CHECKING:
     from .report import Written
@@ -53,18 +59,68 @@ def warehouse(settings: Settings, read_only: bool = False):
         con.close()
 
 
+# The source families of SOURCES.md (connectors.schema Entity.source), each loaded as one unit by
+# the Airflow DAG's mapped load task; reference data loads first, since facts are read in their
+# site's time zone.
+REFERENCE_FAMILY = "reference"
+
+
+def family_entities(family: str) -> list[str]:
+    """The canonical entities of one source family, in load order."""
+    from .connectors import schema
+
+    names = [n for n in schema.LOAD_ORDER if schema.BY_NAME[n].source == family]
+    if not names:
+        known = sorted({e.source for e in schema.ENTITIES})
+        raise ValueError(f"unknown source family {family!r} (one of {', '.join(known)})")
+    return names
+
+
+def landing_families(settings: Settings) -> list[str]:
+    """The source families (other than reference data) with exports in the landing location."""
+    from .connectors import schema
+    from .connectors.loader import landing_entities
+
+    try:
+        entities = landing_entities(settings.landing)
+    except RejectedFile as exc:
+        raise StageFailed("load", str(exc)) from exc
+    families = {schema.BY_NAME[e].source for e in entities}
+    return sorted(families - {REFERENCE_FAMILY})
+
+
 def load(
     settings: Settings,
     pseudonym_key: str,
     progress: Callable[[object], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    night: Night | None = None,
+    entities: list[str] | None = None,
 ) -> LoadReport:
-    """Land every file under the landing location in the raw schema."""
+    """Land the files under the landing location in the raw schema: every file, or with a `night`
+    those dated on or before its last day (and undated ones), recording the night; `entities`
+    limits the load to those entities (one source family of the DAG)."""
     with warehouse(settings) as con:
         try:
-            return Loader(con, settings.landing, pseudonym_key).load_all(progress, on_start)
+            loader = Loader(
+                con,
+                settings.landing,
+                pseudonym_key,
+                entities=entities,
+                through=night.last_day if night else None,
+                night=night.key if night else None,
+            )
+            return loader.load_all(progress, on_start)
         except RejectedFile as exc:  # the landing location or its sources.yml, not one file
             raise StageFailed("load", str(exc)) from exc
+
+
+def require_loaded(report: LoadReport) -> None:
+    """StageFailed naming the first rejected file (the other files are loaded)."""
+    if report.rejected:
+        first = report.rejected[0].message
+        more = f" (and {len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
+        raise StageFailed("load", f"{first}{more}", report=report)
 
 
 def raw_row_counts(settings: Settings) -> dict[str, int]:
@@ -161,6 +217,21 @@ def build(
     return summary
 
 
+def build_manifest(settings: Settings, target_dir: Path) -> Path:
+    """`dbt parse` of the project into `target_dir`: the manifest.json the Airflow DAG renders its
+    dbt tasks from (Cosmos LoadMode.DBT_MANIFEST), built ahead of time, never at DAG parse."""
+    from dbt.cli.main import dbtRunner
+
+    target_dir.mkdir(parents=True, exist_ok=True)
+    args = dbt_args(settings, "parse", "--quiet")
+    args[args.index("--target-path") + 1] = str(target_dir)
+    with dbt_env(settings):
+        res = dbtRunner().invoke(args)
+    if not res.success:
+        raise StageFailed("dbt parse", _one_line(str(res.exception or "dbt parse did not succeed")))
+    return target_dir / "manifest.json"
+
+
 def _release_dbt_duckdb() -> None:
     """Close the DuckDB instance dbt-duckdb keeps open for the whole process after a run.
 
@@ -185,20 +256,64 @@ def _one_line(s: str | None) -> str:
 
 
 def _gate_reason(report: GateReport) -> str:
-    first = report.failures[0]
+    failing = report.blocking
+    first = failing[0]
     where = ", ".join(str(x) for x in (first.source, first.unit, first.day) if x)
-    more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+    more = f" (and {len(failing) - 1} more)" if len(failing) > 1 else ""
     return f"{first.expectation} in {where or first.suite}{more}"
 
 
-def raw_gate(settings: Settings, run_id: str | None = None) -> GateReport:
-    """The completeness gate on the canonical raw entities (results in audit.validation_results)."""
-    return gate.run_raw_gate(settings, run_id)
+def release_dbt() -> None:
+    """Close dbt-duckdb's cached database if dbt ran in this process (see _release_dbt_duckdb):
+    the Airflow DAG's dbt tasks run dbt in the task's process, and under `dag.test()` every task
+    shares one process."""
+    import sys
+
+    if "dbt.adapters.duckdb.connections" in sys.modules:
+        _release_dbt_duckdb()
+
+
+def raw_gate(settings: Settings, run_id: str | None = None, night: Night | None = None) -> GateReport:
+    """The completeness gate on the canonical raw entities (results in audit.validation_results);
+    with a night, only failures on the unit-days it judges decide (GateReport.blocking)."""
+    return gate.run_raw_gate(settings, run_id, night)
+
+
+def require_complete(checked: GateReport, allow_incomplete: bool = False) -> None:
+    """StageFailed with the first blocking failure, unless `allow_incomplete`."""
+    if not checked.success and not allow_incomplete:
+        raise StageFailed(
+            "raw gate",
+            _gate_reason(checked) + "; nothing published (--allow-incomplete to build and publish anyway)",
+            gate=checked,
+        )
+
+
+def require_built(summary: BuildSummary) -> None:
+    """StageFailed with dbt's first failure."""
+    if not summary.success:
+        reason = summary.failures[0] if summary.failures else "dbt build did not succeed"
+        more = f" (and {len(summary.failures) - 1} more)" if len(summary.failures) > 1 else ""
+        raise StageFailed("dbt build", f"{reason}{more}", summary=summary)
 
 
 def mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
     """The gate on mart.metric_values in the working warehouse, before anything is published."""
     return gate.run_mart_gate(settings, run_id)
+
+
+def require_gated(report: GateReport) -> None:
+    """StageFailed with the mart gate's first failure: nothing is published."""
+    if not report.success:
+        raise StageFailed("mart gate", _gate_reason(report) + "; nothing published", gate=report)
+
+
+def publish_mart(settings: Settings, run_id: str) -> publish.Publication:
+    """Publish the working warehouse's mart (after its mart gate passed), atomically."""
+    try:
+        return publish.publish(settings, run_id)
+    except publish.PublishError as exc:
+        raise StageFailed("publish", str(exc)) from exc
 
 
 def audit_and_publish(
@@ -208,12 +323,8 @@ def audit_and_publish(
     report = mart_gate(settings, run_id)
     if on_gate:
         on_gate(report)
-    if not report.success:
-        raise StageFailed("mart gate", _gate_reason(report) + "; nothing published", gate=report)
-    try:
-        return publish.publish(settings, run_id)
-    except publish.PublishError as exc:
-        raise StageFailed("publish", str(exc)) from exc
+    require_gated(report)
+    return publish_mart(settings, run_id)
 
 
 def run(
@@ -225,38 +336,33 @@ def run(
     on_stage: Callable[[str], None] | None = None,
     allow_incomplete: bool = False,
     on_gate: Callable[[GateReport], None] | None = None,
+    night: Night | None = None,
+    run_id: str | None = None,
 ) -> tuple[LoadReport, BuildSummary]:
     """Every stage in order: load -> raw gate -> dbt build -> mart gate -> publish -> report.
 
     Raises StageFailed with a one-line reason at the first failure. A raw-gate failure stops
     the run before dbt unless `allow_incomplete` (the failure is recorded either way, and the
-    metric-months built from the failing source and day are marked incomplete_source).
+    metric-months built from the failing source and day are marked incomplete_source). With a
+    `night`, only that night's files load and only the unit-days it judges can stop the run.
     """
     stage = on_stage or (lambda _name: None)
-    run_id = gate.new_run_id()
+    run_id = run_id or gate.new_run_id()
     stage("load")
-    report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start)
-    if report.rejected:
-        first = report.rejected[0].message
-        more = f" (and {len(report.rejected) - 1} more)" if len(report.rejected) > 1 else ""
-        raise StageFailed("load", f"{first}{more}", report=report)
+    report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start, night=night)
+    require_loaded(report)
     stage("raw gate")
-    checked = raw_gate(settings, run_id)
+    checked = raw_gate(settings, run_id, night)
     if on_gate:
         on_gate(checked)
-    if not checked.success and not allow_incomplete:
-        raise StageFailed(
-            "raw gate",
-            _gate_reason(checked) + "; nothing published (--allow-incomplete to build and publish anyway)",
-            report=report,
-            gate=checked,
-        )
-    stage("dbt build")
-    summary = build(settings, on_node=on_node)
-    if not summary.success:
-        reason = summary.failures[0] if summary.failures else "dbt build did not succeed"
-        more = f" (and {len(summary.failures) - 1} more)" if len(summary.failures) > 1 else ""
-        raise StageFailed("dbt build", f"{reason}{more}", report=report, summary=summary)
+    try:
+        require_complete(checked, allow_incomplete)
+        stage("dbt build")
+        summary = build(settings, on_node=on_node)
+        require_built(summary)
+    except StageFailed as exc:
+        exc.report = report
+        raise
     stage("publish")
     try:
         audit_and_publish(settings, run_id, on_gate=on_gate)

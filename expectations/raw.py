@@ -294,8 +294,23 @@ def _day_sql(src: RawSource, gs: GateSettings) -> str:
     return f"cast(timezone({zone}, {src.at}) as date)"
 
 
-def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], gs: GateSettings) -> str:
-    """One SQL statement giving the entity's profile frame (one row per unit-day)."""
+def profile_sql(
+    src: RawSource,
+    present: set[str],
+    duplicate_files: list[str],
+    gs: GateSettings,
+    night: tuple[str, str, str] | None = None,
+) -> str:
+    """One SQL statement giving the entity's profile frame (one row per unit-day).
+
+    Every unit-day of the history is profiled; the column `judged` says whether its verdict
+    decides this run. Without a `night` every unit-day is judged. With a night (its key, first and
+    last day) only these are, up to the night's last day: the night's own days, the unit-days whose
+    rows came from a file version loaded for this night (a late or corrected file for an older day),
+    the later same-weekday unit-days whose trailing window holds such a day (continuity and volume
+    are judged against it); and rows without a day (reference data, judged every night). A day after
+    the night is never judged by it, even when it is loaded already (a night run again later).
+    """
     e = schema.entity(src.entity)
     presence = {f"present_{n}": str(n in present).lower() for n in schema.BY_NAME}
     required = [f"t.{c.name} is null" for c in e.columns if c.required]
@@ -308,6 +323,16 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
     site_join = (
         f"left join raw.sites as _s on _s.site_id = {src.site}" if src.site and (src.at or src.date) else ""
     )
+    if night is None:
+        changed = "false"
+        judged = "true"
+    else:
+        night_key, first, last = (x.replace("'", "''") for x in night)
+        changed = f"t._file_id in (select file_id from raw._load_manifest where night = '{night_key}')"
+        since = f"day >= date '{first}' or coalesce(_changed, false)" + (
+            " or coalesce(_changed_before, false)" if src.dense else ""
+        )
+        judged = f"(day is null or (day <= date '{last}' and ({since})))"
     extra = ""
     if src.entity == "acd_contacts":
         extra = (
@@ -328,7 +353,8 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
                 {_day_sql(src, gs)} as day,
                 coalesce({" or ".join(required) or "false"}, false) as _null_required,
                 {key} as _key,
-                t._file_id in ({dup_files}) as _duplicate_export
+                t._file_id in ({dup_files}) as _duplicate_export,
+                {changed} as _changed
                 {"".join(f", coalesce({sql}, false) as _c_{name}" for name, sql in row_checks)}
                 {extra}
             from raw.{src.entity} as t {src.joins} {site_join}
@@ -340,7 +366,8 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
                 site_id, queue_id, day, count(*) as rows,
                 count(*) filter (where _null_required) as null_required,
                 {"count(*) - count(distinct _key)" if e.primary_key else "0"} as duplicate_keys,
-                count(*) filter (where _duplicate_export) as duplicate_exports
+                count(*) filter (where _duplicate_export) as duplicate_exports,
+                bool_or(_changed) as _changed
                 {", " + counts if counts else ""}
             from rows_
             group by all
@@ -378,12 +405,13 @@ def profile_sql(src: RawSource, present: set[str], duplicate_files: list[str], g
         ctes.append(_continuity_ctes(final, gs))
         final = "judged"
         select = (
-            "select * exclude (_past, _holiday, expected), "
+            "select * exclude (_past, _holiday, expected, _changed, _changed_before), "
             "case when expected and rows = 0 then 1 else 0 end as missing_day, "
-            "case when expected and rows > 0 then rows / typical end as volume_ratio from judged"
+            "case when expected and rows > 0 then rows / typical end as volume_ratio, "
+            f"{judged} as judged from judged"
         )
     else:
-        select = f"select * from {final}"
+        select = f"select * exclude (_changed), {judged} as judged from {final}"
     return f"with {','.join(ctes)}\n{select}\norder by site_id, queue_id, day"
 
 
@@ -463,6 +491,10 @@ def _continuity_ctes(base: str, gs: GateSettings) -> str:
                     ),
                     lambda x: x > 0
                 ) as _past,
+                bool_or(coalesce(f._changed, false)) over (
+                    partition by f.site_id, f.queue_id, isodow(f.day) order by f.day
+                    rows between 4 preceding and 1 preceding
+                ) as _changed_before,
                 qh.day is not null or (f.queue_id is null and sh.day is not null) as _holiday
             from filled as f
             left join queue_holidays as qh on qh.queue_id = f.queue_id and qh.day = f.day

@@ -1,5 +1,8 @@
 -- audit.validation_results reduced to what dbt needs: the unit-days of the latest raw-gate run that
--- failed an expectation. Failures without a day (reference entities) mark no period.
+-- failed an expectation. Failures without a day (reference entities) mark no period. Every run
+-- records every failing unit-day of the history (a night's run decides only on the days it judges,
+-- but records them all), so the latest run alone is the verdict. Runs are ordered by run_seq, the
+-- warehouse's own sequence; rows of warehouses from before it have none and sort by run_id.
 
 with
 
@@ -11,9 +14,13 @@ source as (
 
 latest_run as (
 
-    select max(run_id) as run_id
+    select
+        run_id,
+        run_seq
     from source
     where gate = 'raw'
+    order by run_seq desc nulls last, run_id desc
+    limit 1
 
 ),
 
@@ -25,7 +32,10 @@ failures as (
         source.queue_id,
         source.day as failure_date
     from source
-    inner join latest_run on source.run_id = latest_run.run_id
+    inner join latest_run
+        on
+            source.run_id = latest_run.run_id
+            and source.run_seq is not distinct from latest_run.run_seq
     where
         source.gate = 'raw'
         and not source.success
