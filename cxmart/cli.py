@@ -387,6 +387,30 @@ def publish(
     console.print(f"[green]published[/green] {settings.mart}")
 
 
+@app.command()
+def manifest(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder to write manifest.json into. Else the folder of $CXMART_DBT_MANIFEST, else "
+            "dbt_project/target.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Build the dbt manifest the Airflow DAG renders its dbt tasks from (`dbt parse`, ahead of time,
+    never at DAG parse time). Run it again after changing the dbt project."""
+    from .config import manifest_path
+
+    settings = Settings.resolve()
+    target = out or manifest_path().parent
+    try:
+        path = pipeline.build_manifest(settings, target)
+    except pipeline.StageFailed as exc:
+        _fail(str(exc))
+    console.print(f"dbt manifest: {path}")
+
+
 def _yes(v: bool | None) -> str:
     return "–" if v is None else "[green]yes[/green]" if v else "[red]no[/red]"
 
@@ -485,6 +509,13 @@ def _print_scorecard(card: sc.Scorecard, short: bool = False) -> None:
             console.print(f"[bold red]{escape(s.label)}: failed conditions[/bold red]")
             for c in s.failed_conditions:
                 console.print(f"  [red]- {escape(c)}[/red]", soft_wrap=True, highlight=False)
+
+
+def scorecard_text(card: sc.Scorecard, short: bool = False) -> str:
+    """The scorecard as `cxmart score` prints it, as plain text (for logs, e.g. the Airflow task's)."""
+    with console.capture() as captured:
+        _print_scorecard(card, short=short)
+    return captured.get()
 
 
 Site = Annotated[

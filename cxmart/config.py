@@ -21,6 +21,10 @@ ENV_REPORTS = "CXMART_REPORTS"
 ENV_DBT_PROJECT = "CXMART_DBT_PROJECT_DIR"
 ENV_ORG_TZ = "CXMART_ORG_TIME_ZONE"
 ENV_KEY = "CXMART_PSEUDONYM_KEY"
+ENV_MANIFEST = "CXMART_DBT_MANIFEST"
+# The Airflow pool (one slot) of every DAG task that writes the working warehouse; docker/compose.yaml
+# creates it.
+AIRFLOW_POOL = "cxmart_warehouse"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,9 +68,20 @@ class Settings:
             warehouse=Path(_pick(warehouse, ENV_WAREHOUSE, home_p / "warehouse.duckdb")).resolve(),
             mart=Path(_pick(mart, ENV_MART, home_p / "mart.duckdb")).resolve(),
             reports=Path(_pick(reports, ENV_REPORTS, home_p / "reports")).resolve(),
-            dbt_project_dir=Path(_pick(None, ENV_DBT_PROJECT, REPO_ROOT / "dbt_project")).resolve(),
+            dbt_project_dir=dbt_project_dir().resolve(),
             org_time_zone=os.environ.get(ENV_ORG_TZ) or "UTC",
         )
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project: $CXMART_DBT_PROJECT_DIR, else dbt_project/ of this checkout."""
+    return Path(os.environ.get(ENV_DBT_PROJECT) or REPO_ROOT / "dbt_project")
+
+
+def manifest_path() -> Path:
+    """The dbt manifest the Airflow DAG renders its dbt tasks from: $CXMART_DBT_MANIFEST, else
+    <dbt project>/target/manifest.json, built ahead of time by `cxmart manifest`."""
+    return Path(os.environ.get(ENV_MANIFEST) or dbt_project_dir() / "target" / "manifest.json")
 
 
 def pseudonym_key(demo: bool = False) -> str:

@@ -100,3 +100,44 @@ def metric(con, metric_id: str, level: str, unit: str, grain: str, start: str):
         "and period_grain = ? and period_start = ?",
         [metric_id, level, unit, grain, dt.date.fromisoformat(start)],
     ).fetchone()
+
+
+DAGS = Path(__file__).resolve().parents[1] / "dags"
+
+
+@pytest.fixture(scope="session")
+def airflow_env(tmp_path_factory):
+    """A throw-away Airflow for the DAG tests: its own AIRFLOW_HOME and SQLite metadata database
+    (`airflow db migrate`), the DAGs folder of this checkout, the pool `cxmart_warehouse` (one slot),
+    and a dbt manifest built for the DAG to render from (`pipeline.build_manifest`, as `cxmart
+    manifest` does). Airflow reads its configuration when first imported, so nothing imports it
+    before this fixture runs. Yields the environment it set."""
+    import os
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("airflow")
+    env = {
+        "AIRFLOW_HOME": str(base / "home"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+        "SCARF_NO_ANALYTICS": "true",
+        "CXMART_DBT_MANIFEST": str(base / "dbt_target" / "manifest.json"),
+    }
+    mp = pytest.MonkeyPatch()
+    for k, v in env.items():
+        mp.setenv(k, v)
+    airflow = str(Path(sys.executable).parent / "airflow")
+    res = subprocess.run([airflow, "db", "migrate"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    settings = Settings.resolve(home=base / "manifest-home")
+    pipeline.build_manifest(settings, base / "dbt_target")
+    from airflow.models.pool import Pool
+
+    from cxmart.nightly import POOL, POOL_DESCRIPTION
+
+    Pool.create_or_update_pool(POOL, 1, POOL_DESCRIPTION, include_deferred=False)
+    assert os.environ["AIRFLOW_HOME"] == env["AIRFLOW_HOME"]
+    yield env
+    mp.undo()
