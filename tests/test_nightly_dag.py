@@ -91,6 +91,7 @@ def test_the_dagbag_imports_the_nightly_dag_with_its_settings(dag):
         assert t.retries == 3 and t.retry_exponential_backoff == 2.0, tid
         assert t.max_retry_delay == dt.timedelta(minutes=30), tid
     assert tasks["raw_gate"].retries == 0 and tasks["mart_gate"].retries == 0
+    assert tasks["raw_gate"].trigger_rule == "none_failed"  # runs when no family load was mapped
     assert all(isinstance(t.retry_policy, nightly.DbtRetryPolicy) for t in dbt_tasks)
     for t in tasks.values():
         callbacks = (
