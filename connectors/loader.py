@@ -1,6 +1,8 @@
-"""Land canonical export files in DuckDB's `raw` schema: idempotent, atomic per file, strict and streaming.
+"""Land canonical export files in DuckDB's `raw` schema: idempotent, atomic, strict and streaming.
 
-One file at a time, each in its own transaction:
+The new canonical CSV files of one entity are read together, in one DuckDB scan per up to
+`SCAN_BYTES` (`load_files`); every other file (Parquet, JSON lines, a mapped source, a vendor
+export) and a scan DuckDB cannot finish are loaded one file at a time. Either way, each file:
 
 1. its content hash is looked up in the load manifest (`raw._load_manifest`): a file
    already loaded with the same content is skipped, and the same content under another
@@ -13,7 +15,7 @@ One file at a time, each in its own transaction:
    customer identifiers are replaced by a keyed hash (HMAC-SHA256) before anything is
    written; rows that do not type, miss a required value, carry an unknown code or
    repeat a primary key go to `raw._quarantine` with file, line and reason;
-4. in one transaction the rows of an earlier version of the same file are removed
+4. in one transaction (per file, or per scan) the rows of an earlier version of the same file are removed
    (a corrected re-export replaces its period), rows with the same primary key from
    other files are replaced (never double-counted), and the good rows are inserted.
 
@@ -28,6 +30,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -101,9 +104,14 @@ _OFFSET_RE = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
 _UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 
 
+# One scan reads at most this much (file sizes, compressed): a first load of a year of a large
+# centre is written in steps, so its all-text staging table stays within the memory limit.
+SCAN_BYTES = 256 << 20
+SCAN_FILES = 2000
+
 _TEMP_TABLES = (
     "_cx_lines", "_cx_obj", "_cx_raw", "_cx_all", "_cx_excl",
-    "_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans",
+    "_cx_src", "_cx_typed", "_cx_rej", "_cx_rej_scans", "_cx_files",
 )  # fmt: skip
 
 
@@ -362,13 +370,30 @@ class Loader:
         if on_start:
             on_start(len(files))
         report = LoadReport(notes=notes, later=list(self.later))
-        for entity_name, path in files:
-            result = self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
-            report.files.append(result)
-            if progress:
-                progress(result)
+        # Consecutive canonical CSV files of one entity are read together in one scan.
+        for (entity_name, bulk), group in itertools.groupby(
+            files, key=lambda f: (f[0], self._scannable(f[1]))
+        ):
+            paths = [p for _, p in group]
+            if bulk:
+                results = self.load_files(entity_name, paths)
+            else:
+                results = [self._load_one(entity_name, p) for p in paths]
+            for result in results:
+                report.files.append(result)
+                if progress:
+                    progress(result)
         report.notes += self.default_notes()
         return report
+
+    def _load_one(self, entity_name: str, path: str | Unit) -> FileResult:
+        return self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
+
+    def _scannable(self, path: str | Unit) -> bool:
+        """A canonical CSV file (not a vendor's, not a mapped source's): it can share a scan."""
+        if isinstance(path, Unit) or self._mapping_for(path) is not None:
+            return False
+        return path.lower().endswith((".csv", ".csv.gz"))
 
     def default_notes(self) -> list[str]:
         """Which documented defaults of SOURCES.md apply to what is now in raw (said once per run)."""
@@ -439,6 +464,199 @@ class Loader:
         status = "replaced" if replaced else "loaded"
         msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
         return FileResult(e.name, url, status, rows, quarantined, msg)
+
+    def load_files(self, entity_name: str, paths: list[str]) -> list[FileResult]:
+        """Load canonical CSV files of one entity, the new ones read together (in load order).
+
+        Each file is hashed and its header checked on its own, so an unreadable file or a bad
+        header is rejected by name at once. The rest are read in scans of up to `SCAN_BYTES`
+        (one DuckDB `read_csv` over the file list, all text, no sniffing) and written in one
+        transaction per scan, with the per-file bookkeeping of `load_file` done set-wise:
+        quarantine with file and line, earlier versions of a file replaced, rows with the same
+        primary key replaced (within a scan, the later file's row wins, as if loaded one by one),
+        one manifest row per file. When DuckDB cannot read one of a scan's files, the scan is
+        rolled back and its files are loaded one at a time, which rejects that file by name.
+        """
+        e = schema.entity(entity_name)
+        results: dict[int, FileResult] = {}
+        status, loaded_at = self._manifest_state(e)
+        pending: list[tuple[int, _Version, tuple[str, ...]]] = []
+        first_of: dict[str, str] = {}  # content hash -> the first file of this call holding it
+        twins: list[tuple[int, _Version, str]] = []
+        for k, path in enumerate(paths):
+            url = self._url(path)
+            try:
+                v = _Version(path, url, self.fs.size(path), self._hash(path))
+            except OSError as exc:
+                results[k] = self._reject(e, url, None, None, f"cannot be read: {exc}")
+                continue
+            if status.get(v.file_id) in ("loaded", "duplicate"):
+                results[k] = FileResult(e.name, url, "unchanged", message="already loaded")
+                continue
+            twin = next((p for p in loaded_at.get(v.digest, ()) if p != url), None)
+            if twin:
+                msg = f"same content as {twin}: duplicate export, not loaded again"
+                self._manifest(v.file_id, e, url, v.size, v.digest, "duplicate", 0, 0, msg)
+                results[k] = FileResult(e.name, url, "duplicate", message=msg)
+                continue
+            if v.digest in first_of:
+                twins.append((k, v, first_of[v.digest]))
+                continue
+            try:
+                header = tuple(self._check_header(e, self._csv_names(path)))
+            except RejectedFile as exc:
+                results[k] = self._reject(e, url, v.size, v.digest, str(exc))
+                continue
+            first_of[v.digest] = url
+            pending.append((k, v, header))
+
+        for scan in _scans(pending):
+            if len(scan) == 1:
+                k, v, _ = scan[0]
+                results[k] = self.load_file(e.name, v.path)
+                continue
+            try:
+                for (k, _, _), result in zip(scan, self._load_scan(e, scan), strict=True):
+                    results[k] = result
+            except (RejectedFile, *_UNREADABLE) as exc:
+                log.warning(
+                    "%s: %d files could not be read in one scan (%s); loading them one by one",
+                    e.name, len(scan), _first_line(str(exc)),
+                )  # fmt: skip
+                for k, v, _ in scan:
+                    results[k] = self.load_file(e.name, v.path)
+        for k, v, _ in twins:  # same content twice in one landing: the later one is the copy
+            results[k] = self.load_file(e.name, v.path)
+        return [results[k] for k in sorted(results)]
+
+    def _manifest_state(self, e: Entity) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Status by file version, and the paths of loaded files by content hash (one query)."""
+        status: dict[str, str] = {}
+        loaded_at: dict[str, list[str]] = {}
+        for file_id, path, digest, state in self.con.execute(
+            f"select file_id, path, content_hash, status from {MANIFEST} where entity = ?", [e.name]
+        ).fetchall():
+            status[file_id] = state
+            if state == "loaded":
+                loaded_at.setdefault(digest, []).append(path)
+        return status, loaded_at
+
+    def _load_scan(self, e: Entity, scan: list[tuple[int, _Version, tuple[str, ...]]]) -> list[FileResult]:
+        """Read files sharing one header in one scan and write them in one transaction."""
+        versions = [v for _, v, _ in scan]
+        header = list(scan[0][2])
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            self._reset(None, versions)
+            self._header = header
+            targets = [v.path if self.local else v.url for v in versions]
+            columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
+            listed = ", ".join(_sql_str(t) for t in targets)
+            source = (
+                f"read_csv([{listed}], header = true, auto_detect = false, columns = {{{columns}}}, "
+                "delim = ',', quote = '\"', escape = '\"', filename = '_cx_file', "
+                "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
+            )
+            con.execute("create temp table _cx_files (i int, target varchar, url varchar, file_id varchar)")
+            con.executemany(
+                "insert into _cx_files values (?, ?, ?, ?)",
+                [[i, t, v.url, v.file_id] for i, (t, v) in enumerate(zip(targets, versions, strict=True))],
+            )
+            con.execute(f"create temp table _cx_raw as select row_number() over () as _ord, * from {source}")
+            # The record number inside its file, as a one-file load would number it.
+            con.execute(
+                "create temp table _cx_src as select r.* exclude (_cx_file), f.i as _src_file, "
+                "r._ord - m.first_ord + 1 as _src_ord from _cx_raw as r "
+                "join (select _cx_file, min(_ord) as first_ord from _cx_raw group by 1) as m "
+                "using (_cx_file) "
+                "join _cx_files as f on f.target = r._cx_file"
+            )
+            n_raw, n_src = con.execute(
+                "select (select count(*) from _cx_raw), (select count(*) from _cx_src)"
+            ).fetchone()
+            if n_raw != n_src:  # a path DuckDB reports differently from the one it was given
+                raise RejectedFile(f"scan of {len(targets)} files could not tell its rows' files apart")
+            results = self._write_scan(e, versions)
+            self._drop_temp()
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        return results
+
+    def _write_scan(self, e: Entity, versions: list[_Version]) -> list[FileResult]:
+        """`_write` and `_apply` for a scan of several files: every row carries its own file."""
+        con = self.con
+        con.execute(f"create temp table _cx_typed as {self._typed_select(e)}")
+        if e.primary_key:
+            self._flag_repeated_keys(e, per_file=True)
+        rejects = self._structural_rejects()
+        bad = [
+            ((f, k), why, rec)
+            for f, k, why, rec in con.execute(
+                "select src._src_file, src._src_ord, list_aggregate(t._errors, 'string_agg', '; '), "
+                f"{self._record_expr(e)} from _cx_typed as t join _cx_src as src on src._ord = t._ord "
+                "where len(t._errors) > 0 order by t._ord"
+            ).fetchall()
+        ]
+        lines = self._physical_lines([b[0] for b in bad], rejects)
+        # Earlier versions of these files: their rows, quarantine and manifest rows are replaced.
+        old = con.execute(
+            f"select m.file_id, f.i, f.file_id from {MANIFEST} as m join _cx_files as f on m.path = f.url "
+            "where m.entity = ? and m.status = 'loaded' and m.file_id <> f.file_id",
+            [e.name],
+        ).fetchall()
+        replaced: dict[int, int] = {}
+        if old:
+            ids = [o[0] for o in old]
+            by_old = {o[0]: o[1] for o in old}
+            for file_id, n in con.execute(
+                f"select _file_id, count(*) from raw.{e.name} "
+                "where _file_id in (select unnest(?)) group by 1",
+                [ids],
+            ).fetchall():
+                replaced[by_old[file_id]] = replaced.get(by_old[file_id], 0) + n
+            con.execute(f"delete from raw.{e.name} where _file_id in (select unnest(?))", [ids])
+            for table in (QUARANTINE, EXCLUDED):
+                con.execute(f"delete from {table} where file_id in (select unnest(?))", [ids])
+            con.executemany(
+                f"update {MANIFEST} set status = 'replaced', replaced_by = ? where file_id = ?",
+                [[new, old_id] for old_id, _, new in old],
+            )
+        good = "(select * from _cx_typed where len(_errors) = 0)"
+        cols = ", ".join(_ident(n) for n in e.column_names)
+        gcols = ", ".join(f"g.{_ident(n)}" for n in e.column_names)
+        last = ""
+        if e.primary_key:
+            match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+            con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
+            pk = ", ".join(f"g.{_ident(k)}" for k in e.primary_key)
+            repeated = con.execute(f"select count(*) - count(distinct ({pk})) from {good} as g").fetchone()[0]
+            if repeated:  # the window costs more than the insert; most scans have no repeats
+                last = f" qualify row_number() over (partition by {pk} order by s._src_file desc) = 1"
+        con.execute(
+            f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
+            f"select {gcols}, g.attributes, f.file_id, s._src_ord, now() from {good} as g "
+            "join _cx_src as s on s._ord = g._ord join _cx_files as f on f.i = s._src_file" + last
+        )
+        good_rows = dict(
+            con.execute(
+                "select s._src_file, count(*) from _cx_typed as t join _cx_src as s on s._ord = t._ord "
+                "where len(t._errors) = 0 group by 1"
+            ).fetchall()
+        )
+        quarantine = self._store_rejects(e, rejects, bad, [], lines)
+        results, entries = [], []
+        for i, v in enumerate(versions):
+            rows, n_old = good_rows.get(i, 0), replaced.get(i, 0)
+            n_bad = sum(1 for q in quarantine if q[0] == i)
+            msg = f"{n_bad} row(s) quarantined" if n_bad else ""
+            entries.append((v.file_id, e, v.url, v.size, v.digest, "loaded", rows, n_bad, msg))
+            note = f"replaced {n_old} rows of an earlier version" if n_old else ""
+            results.append(FileResult(e.name, v.url, "replaced" if n_old else "loaded", rows, n_bad, note))
+        self._manifest_many(entries)
+        return results
 
     def load_unit(self, unit: Unit) -> FileResult:
         """Load what a vendor reader found: one export file, or a folder of related tables."""
@@ -546,11 +764,21 @@ class Loader:
         return FileResult(e.name, url, "rejected", message=msg)
 
     def _manifest(self, file_id, e, url, size, digest, status, rows, quarantined, message):
+        self._manifest_many([(file_id, e, url, size, digest, status, rows, quarantined, message)])
+
+    def _manifest_many(self, entries: list[tuple]) -> None:
+        """Record file versions in the manifest: one statement however many (a row each costs ms)."""
+        if not entries:
+            return
+        columns = [list(c) for c in zip(*entries, strict=True)]
+        columns[1] = [e.name for e in columns[1]]
         self.con.execute(
             f"insert or replace into {MANIFEST} (file_id, entity, path, size_bytes, content_hash, "
             "status, rows_loaded, rows_quarantined, message, loaded_at, night) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
-            [file_id, e.name, url, size, digest, status, rows, quarantined, message, self.night],
+            "select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), "
+            "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
+            "unnest(?::varchar[]), now(), ?",
+            [*columns, self.night],
         )
 
     # -- reading into an all-text staging table ----------------------------------------------
@@ -904,39 +1132,48 @@ class Loader:
             f"select {gcols}, g.attributes, ?, {row}, now() from {good} as g{join}",
             [file_id],
         ).fetchone()[0]
+        quarantine = self._store_rejects(e, rejects, bad, excluded, lines)
+        return rows, quarantine, replaced
+
+    def _store_rejects(self, e: Entity, rejects, bad, excluded, lines) -> list[tuple]:
+        """Write quarantined and excluded records, each naming its file version and line."""
         quarantine = [(i, ln, reason, None) for i, ln, reason in rejects]
         quarantine += [(at[0], lines[at], reason, rec) for at, reason, rec in bad]
         v = self._versions
         if quarantine:
-            con.executemany(
+            self.con.executemany(
                 f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, now())",
                 [[v[i].file_id, e.name, v[i].url, ln, why, rec] for i, ln, why, rec in quarantine],
             )
         if excluded:
-            con.executemany(
+            self.con.executemany(
                 f"insert into {EXCLUDED} values (?, ?, ?, ?, ?, ?)",
                 [[v[at[0]].file_id, e.name, v[at[0]].url, lines[at], day, why] for at, why, day in excluded],
             )
-        return rows, quarantine, replaced
+        return quarantine
 
-    def _flag_repeated_keys(self, e: Entity) -> None:
+    def _flag_repeated_keys(self, e: Entity, per_file: bool = False) -> None:
         """Quarantine later rows that repeat a primary key inside the file (the first good row wins).
 
         A window over every row costs more than the rest of a small file's load, so it runs
         only when a cheap distinct count says some key repeats.
         """
-        pk = ", ".join(_ident(k) for k in e.primary_key)
+        pk = ", ".join(f"t.{_ident(k)}" for k in e.primary_key)
+        rows = "_cx_typed as t"
+        if per_file:  # a scan of several files: a key may repeat once in each file
+            pk = f"s._src_file, {pk}"
+            rows += " join _cx_src as s on s._ord = t._ord"
         repeated = self.con.execute(
-            f"select count(*) - count(distinct ({pk})) from _cx_typed where len(_errors) = 0"
+            f"select count(*) - count(distinct ({pk})) from {rows} where len(t._errors) = 0"
         ).fetchone()[0]
         if not repeated:
             return
         self.con.execute(
             "update _cx_typed set _errors = ['duplicate primary key "
             f"({', '.join(e.primary_key)}) of an earlier row in this file'] "
-            "where _ord in (select _ord from (select _ord, row_number() over "
-            f"(partition by {pk} order by _ord) as n from _cx_typed "
-            "where len(_errors) = 0) where n > 1)"
+            "where _ord in (select _ord from (select t._ord, row_number() over "
+            f"(partition by {pk} order by t._ord) as n from {rows} "
+            "where len(t._errors) = 0) where n > 1)"
         )
 
     def _record_expr(self, e: Entity) -> str:
@@ -1007,6 +1244,22 @@ class Loader:
                         if found == len(wanted):
                             break
         return out
+
+
+def _scans(pending: list[tuple[int, _Version, tuple[str, ...]]]) -> list[list[tuple]]:
+    """Consecutive files with the same header, up to SCAN_BYTES (compressed) or SCAN_FILES each."""
+    scans: list[list[tuple]] = []
+    size = 0
+    for item in pending:
+        _, v, header = item
+        fits = size + v.size <= SCAN_BYTES and len(scans[-1]) < SCAN_FILES if scans else False
+        if fits and scans[-1][-1][2] == header:
+            scans[-1].append(item)
+            size += v.size
+        else:
+            scans.append([item])
+            size = v.size
+    return scans
 
 
 def _file_id(url: str, digest: str) -> str:
