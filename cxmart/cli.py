@@ -340,9 +340,7 @@ def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = 
 
 
 def _has_mart(settings: Settings) -> bool:
-    import duckdb
-
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = settings.connect(read_only=True)
     try:
         return bool(
             con.execute(
