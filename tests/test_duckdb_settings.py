@@ -4,6 +4,9 @@ connection the pipeline opens on the working warehouse and to dbt's (issue 12)."
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -83,3 +86,18 @@ def test_a_wrong_setting_is_refused_naming_it(home, monkeypatch, var, value, say
     with pytest.raises(ConfigError, match=says) as err:
         Settings.resolve(home=home)
     assert var in str(err.value)
+
+
+def test_the_cli_stops_on_a_wrong_setting_with_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CXMART_")}
+    env["CXMART_DUCKDB_THREADS"] = "two"
+    res = subprocess.run(
+        [str(Path(sys.executable).parent / "cxmart"), "validate", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 2
+    assert res.stderr.strip().startswith("cxmart: CXMART_DUCKDB_THREADS must be a whole number")
+    assert len(res.stderr.strip().splitlines()) == 1
