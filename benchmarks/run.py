@@ -70,6 +70,7 @@ STAGES = ["load", "raw_gate", "dbt_build", "mart_gate", "publish", "score", "rep
 GATES = ["raw_gate", "mart_gate"]
 WAYS = ["limit", "pandas", "cxmart"]
 GIB = 1024  # MiB
+FIGURES = (("seconds", 1), ("cpu_seconds", 1), ("peak_rss_mib", 0))  # a stage's row: key, decimals
 
 
 # -- the child: one stage in its own process ------------------------------------------------------
@@ -364,6 +365,7 @@ def summarise(runs: list[dict], part: str, names: list[str]) -> dict[str, dict]:
             "work_seconds": statistics.median(r[part][n].get("work_seconds", 0.0) for r in runs),
             "runs_seconds": [round(s, 3) for s in seconds],
             "peak_rss_mib": max(r[part][n]["peak_rss_mib"] for r in runs),
+            "cpu_seconds": statistics.median(r[part][n].get("cpu_seconds", 0.0) for r in runs),
             "last": {k: v for k, v in runs[-1][part][n].items() if k not in ("seconds", "peak_rss_mib")},
         }
     return out
@@ -459,7 +461,7 @@ def machine() -> dict:
         with contextlib.suppress(ValueError, OSError):
             mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     try:
-        load = os.getloadavg()
+        load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
@@ -494,20 +496,27 @@ def markdown(result: dict) -> str:
         f"({result['data']['mib']:,} MiB), {result['data']['acd_contacts']:,} raw.acd_contacts rows. "
         f"DuckDB memory_limit {result['duckdb']['memory_limit']}, threads {result['duckdb']['threads']}.",
         "",
-        "| stage | full build (s) | peak RSS (MiB) | nightly increment (s) | peak RSS (MiB) |",
-        "|---|---:|---:|---:|---:|",
+        "| stage | full build (s) | CPU (s) | peak RSS (MiB) | nightly increment (s) | CPU (s) "
+        "| peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     g = result["generate"]
     cached = " (cached; time of its generation)" if g["cached"] else ""
-    lines.append(f"| generate{cached} | {g['seconds']:.1f} | {g['peak_rss_mib']:.0f} | | |")
+    lines.append(f"| generate{cached} | {g['seconds']:.1f} | | {g['peak_rss_mib']:.0f} | | | |")
     for s in STAGES:
-        lines.append(
-            f"| {s.replace('_', ' ')} | {full[s]['seconds']:.1f} | {full[s]['peak_rss_mib']:.0f} "
-            f"| {nightly[s]['seconds']:.1f} | {nightly[s]['peak_rss_mib']:.0f} |"
-        )
+        cells = [f"{d[s][k]:.{p}f}" for d in (full, nightly) for k, p in FIGURES]
+        lines.append(f"| {s.replace('_', ' ')} | {' | '.join(cells)} |")
     tf, tn = (sum(d[s]["seconds"] for s in STAGES) for d in (full, nightly))
     pf, pn = (max(d[s]["peak_rss_mib"] for s in STAGES) for d in (full, nightly))
-    lines += [f"| **total (load..report)** | **{tf:.1f}** | {pf:.0f} | **{tn:.1f}** | {pn:.0f} |", ""]
+    cf, cn = (sum(d[s]["cpu_seconds"] for s in STAGES) for d in (full, nightly))
+    lines += [
+        f"| **total (load..report)** | **{tf:.1f}** | {cf:.1f} | {pf:.0f} "
+        f"| **{tn:.1f}** | {cn:.1f} | {pn:.0f} |",
+        "",
+        f"Load average (1 min) at start {result['machine']['load_average_at_start']}, "
+        f"at end {result['machine'].get('load_average_at_end')} ({result['machine']['cores']} cores).",
+        "",
+    ]
     r = result["ratios"]
     lines += [
         "| side by side (same raw data) | time (s), imports left out | with imports (s) | peak RSS (MiB) |",
@@ -561,6 +570,9 @@ def main() -> None:
     if args.child:
         out = child(args.child, args.home, json.loads(args.params))
         out["peak_rss_mib"] = _peak_rss_mib()
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        # CPU seconds beside the wall time: on a shared machine the gap between them is waiting
+        out["cpu_seconds"] = round(own.ru_utime + own.ru_stime, 3)
         print(json.dumps(out, default=str))
         return
 
@@ -625,6 +637,8 @@ def main() -> None:
         "comparisons_identical": [r["comparison"]["identical"] for r in runs],
     }
     result["goals"] = goals(args.preset, full, nightly, side, identical)
+    with contextlib.suppress(OSError):
+        info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     out = args.out or HERE / "results" / f"{args.preset}-{result['date']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str) + "\n")
