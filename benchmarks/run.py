@@ -465,7 +465,11 @@ def machine() -> dict:
     except OSError:
         load = None
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    )
     versions = {"python": platform.python_version()}
     for dist in ("duckdb", "dbt-core", "dbt-duckdb", "pandas", "great-expectations", "pyarrow"):
         try:
