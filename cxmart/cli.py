@@ -73,6 +73,14 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _settings(**paths) -> Settings:
+    """Settings.resolve, or exit 2 with its one-line reason (a wrong CXMART_DUCKDB_* value)."""
+    try:
+        return Settings.resolve(**paths)
+    except ConfigError as exc:
+        _fail(str(exc), 2)
+
+
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
@@ -115,7 +123,7 @@ def generate(
     home: Home = None,
 ) -> None:
     """Write a realistic sample contact centre's exports in the canonical landing layout."""
-    settings = Settings.resolve(home=home)
+    settings = _settings(home=home)
     if out is None and "://" in settings.landing:
         _fail(f"the generator writes local files; the landing is {settings.landing}: give --out DIR")
     target = out or Path(settings.landing)
@@ -168,7 +176,7 @@ def _key(demo: bool) -> str:
 @app.command()
 def load(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
     """Land every export under the landing location in the warehouse's raw schema."""
-    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
+    settings = _settings(home=home, landing=landing, warehouse=warehouse)
     key = _key(demo=False)
     with _progress() as bar:
         task = bar.add_task("load", total=None)
@@ -309,7 +317,7 @@ def run(
     non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
     from .night import Night
 
-    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
+    settings = _settings(home=home, landing=landing, warehouse=warehouse)
     keyed = Night.of(night.date()) if night else None
     _run(settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed)
     console.print("[green]run complete[/green]")
@@ -319,7 +327,7 @@ def run(
 def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
     """Run the completeness gates alone on the working warehouse (raw entities, and the mart if built);
     exit 1 on any failure. Results go to audit.validation_results and <reports>/data_docs/."""
-    settings = Settings.resolve(home=home, landing=landing, warehouse=warehouse)
+    settings = _settings(home=home, landing=landing, warehouse=warehouse)
     if not settings.warehouse.is_file():
         _fail(f"no working warehouse at {settings.warehouse}: run `cxmart load` or `cxmart run` first")
     from .gate import new_run_id
@@ -340,9 +348,7 @@ def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = 
 
 
 def _has_mart(settings: Settings) -> bool:
-    import duckdb
-
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = settings.connect(read_only=True)
     try:
         return bool(
             con.execute(
@@ -368,7 +374,7 @@ def publish(
     from . import publish as pub
     from .gate import new_run_id
 
-    settings = Settings.resolve(home=home, warehouse=warehouse)
+    settings = _settings(home=home, warehouse=warehouse)
     try:
         if rollback:
             target = pub.rollback(settings)
@@ -402,7 +408,7 @@ def manifest(
     never at DAG parse time). Run it again after changing the dbt project."""
     from .config import manifest_path
 
-    settings = Settings.resolve()
+    settings = _settings()
     target = out or manifest_path().parent
     try:
         path = pipeline.build_manifest(settings, target)
@@ -532,7 +538,7 @@ def score(
 ) -> None:
     """Print the COPC scorecard of the published mart: the verdict and failed conditions, then the
     item scores (M%, I%, score%, points) of the organisation and each site."""
-    settings = Settings.resolve(home=home)
+    settings = _settings(home=home)
     try:
         card = sc.load(settings)
         if site is not None:
@@ -549,7 +555,7 @@ def score(
 def report_command(home: Home = None) -> None:
     """Write the HTML scorecard of the published mart to <reports>/scorecard-<month>.html and
     <reports>/scorecard.html (self-contained: open it in any browser), and print its path."""
-    settings = Settings.resolve(home=home)
+    settings = _settings(home=home)
     try:
         written = pipeline.report(settings)
     except sc.ScorecardUnavailable as exc:
@@ -592,11 +598,11 @@ def demo(
 ) -> None:
     """Generate a sample centre into <home>/landing, load it with the demo key, build it, publish it,
     and end with the scorecard and the HTML report."""
-    base = Settings.resolve(home=home, warehouse=warehouse)
+    base = _settings(home=home, warehouse=warehouse)
     start = dt.date(2026, 3, 1)
     params = {"days": days, "agents": agents, "sites": sites, "seed": seed, "start": str(start)}
     landing = _demo_landing(base, params)
-    settings = Settings.resolve(home=base.home, landing=landing, warehouse=base.warehouse)
+    settings = _settings(home=base.home, landing=landing, warehouse=base.warehouse)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
     _generate(landing, days, agents, sites, seed, start)
     _run(settings, _key(demo=True))

@@ -7,6 +7,7 @@ default under CXMART_HOME (itself defaulting to ./data).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,13 @@ ENV_DBT_PROJECT = "CXMART_DBT_PROJECT_DIR"
 ENV_ORG_TZ = "CXMART_ORG_TIME_ZONE"
 ENV_KEY = "CXMART_PSEUDONYM_KEY"
 ENV_MANIFEST = "CXMART_DBT_MANIFEST"
+ENV_DUCKDB_MEMORY_LIMIT = "CXMART_DUCKDB_MEMORY_LIMIT"
+ENV_DUCKDB_THREADS = "CXMART_DUCKDB_THREADS"
+# Set by cxmart for the dbt profile only (dbt_project/profiles.yml); users set CXMART_HOME instead.
+ENV_DUCKDB_TEMP_DIRECTORY = "CXMART_DUCKDB_TEMP_DIRECTORY"
+# DuckDB's buffer pool; the process adds Python, dbt and the gates' pandas frames on top, so 3 GB
+# keeps a whole pipeline process under 4 GB resident (issue 12). Larger working sets spill to disk.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 # The Airflow pool (one slot) of every DAG task that writes the working warehouse; docker/compose.yaml
 # creates it.
 AIRFLOW_POOL = "cxmart_warehouse"
@@ -31,6 +39,57 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    """The DuckDB settings of every connection cxmart opens on the working warehouse, and of dbt's
+    (through the environment its profile reads): memory limit, worker threads, and where a query
+    larger than the memory limit spills."""
+
+    memory_limit: str
+    threads: int
+    temp_directory: Path
+
+    @classmethod
+    def resolve(cls, home: Path) -> DuckDBSettings:
+        memory = os.environ.get(ENV_DUCKDB_MEMORY_LIMIT) or DEFAULT_DUCKDB_MEMORY_LIMIT
+        if not _MEMORY.match(memory):
+            raise ConfigError(
+                f"{ENV_DUCKDB_MEMORY_LIMIT} must be an amount of memory such as 3GB or 512MiB, not {memory!r}"
+            )
+        raw_threads = os.environ.get(ENV_DUCKDB_THREADS, "")
+        try:
+            # DuckDB's own default is one thread per core
+            threads = int(raw_threads) if raw_threads else (os.cpu_count() or 1)
+        except ValueError:
+            raise ConfigError(
+                f"{ENV_DUCKDB_THREADS} must be a whole number of threads, not {raw_threads!r}"
+            ) from None
+        if threads < 1:
+            raise ConfigError(f"{ENV_DUCKDB_THREADS} must be at least 1")
+        return cls(memory.strip(), threads, home / "tmp" / "duckdb")
+
+    def apply(self, con) -> None:
+        """Set these on an open connection. SET, not connect(config=...): DuckDB refuses a second
+        connection to an open file with a different config, and a SET applies to the whole database
+        instance, so every connection of the process to the warehouse agrees."""
+        self.temp_directory.mkdir(parents=True, exist_ok=True)
+        con.execute(f"set memory_limit = '{self.memory_limit}'")
+        con.execute(f"set threads = {self.threads}")
+        con.execute("set temp_directory = ?", [str(self.temp_directory)])
+
+    def env(self) -> dict[str, str]:
+        """The variables dbt_project/profiles.yml reads into dbt-duckdb's `settings:`."""
+        self.temp_directory.mkdir(parents=True, exist_ok=True)
+        return {
+            ENV_DUCKDB_MEMORY_LIMIT: self.memory_limit,
+            ENV_DUCKDB_THREADS: str(self.threads),
+            ENV_DUCKDB_TEMP_DIRECTORY: str(self.temp_directory),
+        }
 
 
 def _pick(flag: str | os.PathLike | None, env: str, default: str | os.PathLike) -> str:
@@ -48,6 +107,7 @@ class Settings:
     reports: Path
     dbt_project_dir: Path
     org_time_zone: str
+    duckdb: DuckDBSettings
 
     @classmethod
     def resolve(
@@ -70,7 +130,20 @@ class Settings:
             reports=Path(_pick(reports, ENV_REPORTS, home_p / "reports")).resolve(),
             dbt_project_dir=dbt_project_dir().resolve(),
             org_time_zone=os.environ.get(ENV_ORG_TZ) or "UTC",
+            duckdb=DuckDBSettings.resolve(home_p),
         )
+
+    def connect(self, read_only: bool = False):
+        """A DuckDB connection to the working warehouse, with the DuckDB settings applied."""
+        import duckdb  # here, not at the top: the Airflow DAG file imports this module when it parses
+
+        con = duckdb.connect(str(self.warehouse), read_only=read_only)
+        try:
+            self.duckdb.apply(con)
+        except Exception:
+            con.close()
+            raise
+        return con
 
 
 def dbt_project_dir() -> Path:

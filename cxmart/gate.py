@@ -300,7 +300,7 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
     keyed = (night.key, night.first_day.isoformat(), night.last_day.isoformat()) if night else None
     index = raw_suites.INDEX_COLUMNS + ["judged"]
     frames = []
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with settings.connect() as con:
         from .connectors.loader import ensure_raw_schema
 
         ensure_raw_schema(con)
@@ -332,7 +332,7 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
         result = validator.validate(suite, frame, expectations, index)
         rows += _collect(report, suite, src.entity, result, index)
         report.suites += 1
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with settings.connect() as con:
         _write(con, rows, report.night)
     report.docs = _docs(validator)
     return report
@@ -353,7 +353,7 @@ def run_mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
     """Validate `mart.metric_values` in the working warehouse; record the results."""
     gs = gate_settings(settings)
     report = GateReport("mart", run_id or new_run_id())
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with settings.connect() as con:
         from .connectors.loader import ensure_raw_schema
 
         ensure_raw_schema(con)
@@ -384,7 +384,7 @@ def run_mart_gate(settings: Settings, run_id: str | None = None) -> GateReport:
         )
         rows = _collect(report, "mart.metric_values", None, result, mart_suite.INDEX_COLUMNS)
         report.suites = 1
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with settings.connect() as con:
         _write(con, rows)
     report.docs = _docs(validator)
     return report

@@ -22,6 +22,9 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from .config import (
     AIRFLOW_POOL,
+    ENV_DUCKDB_MEMORY_LIMIT,
+    ENV_DUCKDB_TEMP_DIRECTORY,
+    ENV_DUCKDB_THREADS,
     ENV_MANIFEST,
     ConfigError,
     Settings,
@@ -41,6 +44,7 @@ POOL_DESCRIPTION = "cxmart: the working DuckDB warehouse has one writer"
 # The published mart, for BI refreshes and downstream DAGs (`schedule=[MART]`); each event's extra
 # holds the night, the file's path and the row count of every table.
 MART = Asset(name="cxmart_published_mart", uri="cxmart://published/mart")
+DUCKDB_ENV = (ENV_DUCKDB_MEMORY_LIMIT, ENV_DUCKDB_THREADS, ENV_DUCKDB_TEMP_DIRECTORY)
 
 
 # -- settings, read when a task runs -----------------------------------------------------------
@@ -70,6 +74,8 @@ def macros() -> dict[str, Any]:
     return {
         "cxmart_warehouse": lambda: str(settings().warehouse),
         "cxmart_org_time_zone": lambda: settings().org_time_zone,
+        # the DuckDB settings of every cxmart connection (CXMART_DUCKDB_*), for dbt-duckdb's `settings:`
+        "cxmart_duckdb_env": lambda name: settings().duckdb.env()[name],
     }
 
 
@@ -297,6 +303,7 @@ def dbt_task_group(group_id: str, task_args: dict[str, Any]):
             "env": {
                 "CXMART_WAREHOUSE": "{{ cxmart_warehouse() }}",
                 "CXMART_ORG_TIME_ZONE": "{{ cxmart_org_time_zone() }}",
+                **{name: f"{{{{ cxmart_duckdb_env('{name}') }}}}" for name in DUCKDB_ENV},
                 "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             },
             "retry_policy": DbtRetryPolicy(),

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from . import gate, publish
 from .config import Settings
 from .connectors.loader import Loader, LoadReport, RejectedFile
@@ -52,7 +50,7 @@ def warehouse(settings: Settings, read_only: bool = False):
     """A connection to the working warehouse, closed on exit (one writer at a time)."""
     if not read_only:
         settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.warehouse), read_only=read_only)
+    con = settings.connect(read_only=read_only)
     try:
         yield con
     finally:
@@ -159,13 +157,14 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
 
 @contextmanager
 def dbt_env(settings: Settings):
-    """The environment dbt's profile reads (the warehouse, the organisation's zone), set only
-    while dbt runs: left behind, it would redirect every later Settings.resolve() in this
+    """The environment dbt's profile reads (the warehouse, the organisation's zone, the DuckDB
+    settings), set only while dbt runs: left behind, it would redirect every later Settings.resolve() in this
     process to this run's warehouse."""
     wanted = {
         "CXMART_WAREHOUSE": str(settings.warehouse),
         "CXMART_ORG_TIME_ZONE": settings.org_time_zone,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"),
+        **settings.duckdb.env(),
     }
     before = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)

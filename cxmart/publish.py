@@ -93,7 +93,7 @@ def publish(settings: Settings, run_id: str, keep: int | None = None) -> Publica
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = hist / f"mart-{stamp}-{run_id}.duckdb"
     partial = hist / f".{final.name}.partial"
-    tables = _write_copy(settings.warehouse, partial, run_id)
+    tables = _write_copy(settings, partial, run_id)
     _fsync(partial)
     _pause("rename")
     os.replace(partial, final)
@@ -120,12 +120,14 @@ def rollback(settings: Settings) -> Path:
     return target
 
 
-def _write_copy(warehouse: Path, partial: Path, run_id: str) -> dict[str, int]:
+def _write_copy(settings: Settings, partial: Path, run_id: str) -> dict[str, int]:
     """The mart schemas of the warehouse, copied into a new DuckDB file; rows per table."""
+    warehouse = settings.warehouse
     for p in (partial, partial.with_name(partial.name + ".wal")):
         p.unlink(missing_ok=True)
     con = duckdb.connect(str(partial))
     try:
+        settings.duckdb.apply(con)
         con.execute(f"attach '{_sql_path(warehouse)}' as wh (read_only)")
         wanted = ", ".join(f"'{s}'" for s in PUBLISHED_SCHEMAS)
         names = con.execute(
