@@ -494,3 +494,68 @@ def test_a_truncated_json_lines_gzip_is_rejected_and_the_next_file_still_loads(h
     assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
     assert "a_broken.jsonl.gz: rejected" in report.rejected[0].message
     assert query(wh, "select count(*) from raw.chat_sessions")[0][0] == report.files[1].rows > 0
+
+
+def _gzip_cases(big: bytes) -> dict[str, bytes]:
+    """Damaged gzip files of one 400-call export, each named for how it is damaged."""
+    packed = gzip.compress(big)
+    middle = bytearray(packed)
+    for i in range(len(middle) // 2, len(middle) // 2 + 64):  # 64 bytes of garbage mid-stream
+        middle[i] ^= 0xFF
+    return {
+        "garbage_in_the_middle.csv.gz": bytes(middle),
+        "truncated.csv.gz": packed[: len(packed) // 2],
+        "last_bytes_cut.csv.gz": packed[:-3],
+        "wrong_crc.csv.gz": packed[:-8] + b"\0\0\0\0" + packed[-4:],
+        "not_gzip.csv.gz": big,  # plain CSV text under a .gz name
+        "deflate_garbage.csv.gz": b"\x1f\x8b\x08\x00garbage" * 5,  # a gzip header, then junk
+    }
+
+
+def test_a_corrupt_csv_gz_is_rejected_by_name_and_every_other_file_still_loads(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    big = csv_text("acd_contacts", day_of_calls("2026-11-20", 400)).encode()
+    cases = _gzip_cases(big)
+    for name, content in cases.items():
+        write(landing, "acd_contacts", name, content)
+    # Sorted after every damaged file, so a crash on one of them would leave these unloaded.
+    write(landing, "acd_contacts", "z_ok.csv", csv_text("acd_contacts", day_of_calls("2026-11-19", 5)))
+    ok_two = gzip.compress(b"contact_id,segment_id,queue_id,offered_at\nm1,1,Q1,2026-11-18T09:00:00Z\n")
+    ok_two += gzip.compress(b"m2,1,Q1,2026-11-18T10:00:00Z\n")  # a valid two-member gzip
+    write(landing, "acd_contacts", "z_two_members.csv.gz", ok_two)
+
+    report = load(landing, wh)
+    rejected = {f.path.rsplit("/", 1)[1]: f.message for f in report.rejected}
+    assert set(rejected) == set(cases)
+    for name, message in rejected.items():
+        assert message.startswith(str(landing / "acd_contacts" / name) + ": rejected, ")
+    assert "corrupt GZIP stream" in rejected["garbage_in_the_middle.csv.gz"]
+    assert "corrupt GZIP stream" in rejected["wrong_crc.csv.gz"]
+    assert "truncated GZIP stream" in rejected["truncated.csv.gz"]
+    assert "truncated GZIP stream" in rejected["last_bytes_cut.csv.gz"]
+    assert "not GZIP-compressed" in rejected["not_gzip.csv.gz"]
+    assert "corrupt GZIP stream" in rejected["deflate_garbage.csv.gz"]
+    # The manifest names every bad file; none of their rows landed: 5 + 2 rows from the good files.
+    manifest = dict(query(wh, "select path, status from raw._load_manifest"))
+    for name in cases:
+        assert manifest[str(landing / "acd_contacts" / name)] == "rejected"
+    assert query(wh, "select count(*) from raw.acd_contacts") == [(7,)]
+    assert query(wh, "select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_a_json_lines_gzip_with_garbage_in_the_middle_is_rejected(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    lines = "".join(
+        json.dumps({"chat_id": f"c{i}", "requested_at": "2026-03-10T09:00:00Z"}) + "\n" for i in range(2000)
+    ).encode()
+    packed = bytearray(gzip.compress(lines))
+    for i in range(len(packed) // 2, len(packed) // 2 + 32):
+        packed[i] ^= 0xFF
+    write(landing, "chat_sessions", "a_broken.jsonl.gz", bytes(packed))
+    ok = {"chat_id": "x", "requested_at": "2026-03-10T09:00:00Z"}
+    write(landing, "chat_sessions", "b_ok.jsonl", json.dumps(ok))
+    report = load(landing, wh)
+    status = {f.path.rsplit("/", 1)[1]: f.status for f in report.files}
+    assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
+    assert "corrupt GZIP stream" in report.rejected[0].message
+    assert query(wh, "select chat_id from raw.chat_sessions") == [("x",)]
