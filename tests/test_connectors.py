@@ -13,6 +13,7 @@ import duckdb
 import fsspec
 import pytest
 
+from cxmart.connectors import schema
 from cxmart.connectors.loader import pseudonymise
 
 from conftest import TEST_KEY, csv_text, load, query, write
@@ -351,12 +352,19 @@ def test_raw_customer_identifiers_appear_nowhere_in_the_warehouse(home):
         ),
     ]
     write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows, header=header))
-    chats = "chat_id,requested_at,customer_key\nch1,2026-03-10T09:00:00Z,jane.doe@example.org\n"
+    chats = "chat_id,queue_id,requested_at,customer_key\nch1,CQ1,2026-03-10T09:00:00Z,jane.doe@example.org\n"
     write(
         landing,
         "chat_sessions",
         "chats.jsonl",
-        json.dumps({"chat_id": "ch2", "requested_at": "2026-03-10T10:00:00Z", "customer_key": phones[0]})
+        json.dumps(
+            {
+                "chat_id": "ch2",
+                "queue_id": "CQ1",
+                "requested_at": "2026-03-10T10:00:00Z",
+                "customer_key": phones[0],
+            }
+        )
         + "\n",
     )
     write(landing, "chat_sessions", "chats.csv", chats)
@@ -435,11 +443,11 @@ def test_csv_gz_parquet_and_json_lines_land_the_same_rows(home, tmp_path):
 def test_malformed_json_lines_are_quarantined_with_their_line(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
     lines = [
-        '{"chat_id": "a", "requested_at": "2026-03-10T09:00:00Z"}',
+        '{"chat_id": "a", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}',
         "{not json",
         "",
-        '{"chat_id": "b", "requested_at": "2026-03-10T09:01:00Z", "wrap_seconds": "x"}',
-        '{"chat_id": "c", "requested_at": "2026-03-10T09:02:00Z"}',
+        '{"chat_id": "b", "queue_id": "CQ1", "requested_at": "2026-03-10T09:01:00Z", "wrap_seconds": "x"}',
+        '{"chat_id": "c", "queue_id": "CQ1", "requested_at": "2026-03-10T09:02:00Z"}',
     ]
     write(landing, "chat_sessions", "chats.jsonl", "\n".join(lines) + "\n")
     (f,) = load(landing, wh).files
@@ -484,7 +492,8 @@ def test_the_run_says_once_which_documented_defaults_apply(home):
 def test_a_truncated_json_lines_gzip_is_rejected_and_the_next_file_still_loads(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
     lines = "".join(
-        json.dumps({"chat_id": f"c{i}", "requested_at": "2026-03-10T09:00:00Z"}) + "\n" for i in range(2000)
+        json.dumps({"chat_id": f"c{i}", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}) + "\n"
+        for i in range(2000)
     ).encode()
     packed = gzip.compress(lines)
     write(landing, "chat_sessions", "a_broken.jsonl.gz", packed[: len(packed) // 2])
@@ -546,16 +555,68 @@ def test_a_corrupt_csv_gz_is_rejected_by_name_and_every_other_file_still_loads(h
 def test_a_json_lines_gzip_with_garbage_in_the_middle_is_rejected(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
     lines = "".join(
-        json.dumps({"chat_id": f"c{i}", "requested_at": "2026-03-10T09:00:00Z"}) + "\n" for i in range(2000)
+        json.dumps({"chat_id": f"c{i}", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}) + "\n"
+        for i in range(2000)
     ).encode()
     packed = bytearray(gzip.compress(lines))
     for i in range(len(packed) // 2, len(packed) // 2 + 32):
         packed[i] ^= 0xFF
     write(landing, "chat_sessions", "a_broken.jsonl.gz", bytes(packed))
-    ok = {"chat_id": "x", "requested_at": "2026-03-10T09:00:00Z"}
+    ok = {"chat_id": "x", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}
     write(landing, "chat_sessions", "b_ok.jsonl", json.dumps(ok))
     report = load(landing, wh)
     status = {f.path.rsplit("/", 1)[1]: f.status for f in report.files}
     assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
     assert "corrupt GZIP stream" in report.rejected[0].message
     assert query(wh, "select chat_id from raw.chat_sessions") == [("x",)]
+
+
+# -- columns a metric rule depends on, and row rules ----------------------------------------
+
+# One valid hand-made row per entity whose metric rules need a column that exports may leave
+# out; the first column is the row's own id.
+METRIC_COLUMNS = {
+    ("acd_contacts", "queue_id"): call("c00001", "2026-03-10T09:00:00+00:00"),
+    ("chat_sessions", "queue_id"): {
+        "chat_id": "ch1", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z",
+    },
+    ("qa_evaluations", "program_id"): {
+        "evaluation_id": "ev1", "program_id": "P1", "evaluated_at": "2026-03-10T09:00:00Z",
+    },
+    ("bot_conversations", "program_id"): {
+        "conversation_id": "b1", "program_id": "P1", "started_at": "2026-03-10T09:00:00Z",
+    },
+    ("staff_roster", "program_id"): {
+        "employee_id": "E1", "program_id": "P1", "role": "css", "hired_at": "2026-01-05",
+    },
+    ("staff_roster", "role"): {
+        "employee_id": "E1", "program_id": "P1", "role": "css", "hired_at": "2026-01-05",
+    },
+    ("absences", "hours"): {"employee_id": "E1", "date": "2026-03-10", "hours": "8", "planned": "false"},
+    ("absences", "planned"): {"employee_id": "E1", "date": "2026-03-10", "hours": "8", "planned": "true"},
+    ("wfm_forecasts", "forecast_offered"): {
+        "queue_id": "Q1", "interval_start": "2026-03-10T09:00:00Z", "horizon": "scheduling",
+        "forecast_offered": "3.5", "made_at": "2026-03-01T00:00:00Z",
+    },
+    ("program_costs", "total_cost"): {"program_id": "P1", "month": "2026-03", "total_cost": "1000"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("entity", "column"), sorted(METRIC_COLUMNS))
+def test_a_column_a_metric_needs_is_required_by_header_and_by_row(home, entity, column):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    row = METRIC_COLUMNS[(entity, column)]
+    key = next(iter(row))
+    without = [c for c in schema.entity(entity).column_names if c != column]
+    write(landing, entity, "a_without_column.csv", csv_text(entity, [row], header=without))
+    # line 2: the good row; line 3: another row (its own id) without the column's value
+    write(
+        landing, entity, "b_one_null.csv", csv_text(entity, [row, {**row, key: row[key] + "x", column: ""}])
+    )
+    report = load(landing, wh)
+    by_name = {f.path.rsplit("/", 1)[1]: f for f in report.files}
+    assert by_name["a_without_column.csv"].status == "rejected"
+    assert f"header lacks required column(s) {column} of {entity}" in by_name["a_without_column.csv"].message
+    assert (by_name["b_one_null.csv"].status, by_name["b_one_null.csv"].rows) == ("loaded", 1)
+    assert query(wh, "select line, reason from raw._quarantine") == [(3, f"{column}: required value missing")]
+    assert query(wh, f"select {key} from raw.{entity}") == [(row[key],)]
