@@ -749,6 +749,7 @@ class Loader:
             expr, err = self._typed(c, f"raw_{i}", _ident(c.name), tz_mode)
             typed.append(f"{expr} as {_ident(c.name)}")
             errors.extend(err)
+        errors.extend(_row_rule_checks(e))
         extras = [n for n in self._header if n not in e.column_names]
         if extras:
             parts = []
@@ -1049,6 +1050,33 @@ class Loader:
                         if found == len(wanted):
                             break
         return out
+
+
+def _row_rule_checks(e: Entity) -> list[str]:
+    """The checks of the entity's row rules (schema.row_rules), on the typed values."""
+    out = []
+    for rule in schema.row_rules(e):
+        cols = [_ident(c) for c in rule.columns]
+        if rule.check == "not_before":
+            *starts, end = rule.columns
+            start = cols[0] if len(starts) == 1 else f"coalesce({', '.join(cols[:-1])})"
+            named = " (or ".join(starts) + ")" * (len(starts) - 1)
+            out.append(f"case when {cols[-1]} < {start} then '{end}: before {named}' end")
+        elif rule.check == "non_negative":
+            out += [
+                f"case when {ref} < 0 then '{name}: negative: ' || {ref} end"
+                for name, ref in zip(rule.columns, cols, strict=True)
+            ]
+        elif rule.check == "plain_id":
+            out += [
+                f"case when {ref} is not null and not regexp_full_match({ref}, "
+                f"{_sql_str(schema.PLAIN_ID_PATTERN)}) then '{name}: not a plain identifier "
+                "(white space at an end, or a control character)' end"
+                for name, ref in zip(rule.columns, cols, strict=True)
+            ]
+        else:
+            raise ValueError(f"unknown row rule {rule.check!r} of {e.name}")
+    return out
 
 
 def _file_id(url: str, digest: str) -> str:

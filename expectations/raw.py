@@ -13,7 +13,9 @@ Checks (each a column of the frame and an expectation of the suite):
 - `duplicate_exports`: rows of a file exported again under another name (the loader skips
   the copy; the period still counts as exported twice while the copy is in the landing);
 - range checks (negative waits and durations, ended before started, scores outside their
-  scale, ...), per entity below;
+  scale, ...), per entity below; the loader already quarantines rows breaking the row rules of
+  `connectors.schema.ROW_RULES` (with file and line), so these are the second line, and the
+  first for the checks the loader leaves to the gate (milestones before the start, scales);
 - referential checks (surveys and QA evaluations pointing at unknown contacts or agents,
   queues at unknown sites, ...), only when the referenced source is present;
 - `contacts_without_one_terminal_outcome` (acd_contacts): inbound contacts whose segments

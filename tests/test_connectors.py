@@ -620,3 +620,56 @@ def test_a_column_a_metric_needs_is_required_by_header_and_by_row(home, entity, 
     assert (by_name["b_one_null.csv"].status, by_name["b_one_null.csv"].rows) == ("loaded", 1)
     assert query(wh, "select line, reason from raw._quarantine") == [(3, f"{column}: required value missing")]
     assert query(wh, f"select {key} from raw.{entity}") == [(row[key],)]
+
+
+def test_rows_breaking_a_row_rule_are_quarantined_with_line_and_reason(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    rows = [
+        # line 2: good (an id with a space inside is still plain)
+        call("c00001", "2026-03-10T09:00:00+00:00", queue_id="Q 1"),
+        # line 3: ended a minute before it was offered
+        call("c00002", "2026-03-10T09:00:00+00:00", ended_at="2026-03-10T08:59:00+00:00"),
+        # line 4: answered a second before offered (clock skew between systems): loads, the raw
+        # gate judges it
+        call("c00003", "2026-03-10T09:00:00+00:00", answered_at="2026-03-10T08:59:59+00:00"),
+        # line 5: a negative talk time
+        call("c00004", "2026-03-10T09:00:00+00:00", talk_seconds="-5"),
+        # line 6: a contact id with a leading space
+        call(" c00005", "2026-03-10T09:00:00+00:00"),
+        # line 7: a queue id ending in a tab
+        call("c00006", "2026-03-10T09:00:00+00:00", queue_id="Q1\t"),
+        # line 8: good, ended exactly when offered (not before)
+        call("c00007", "2026-03-10T09:00:00+00:00", ended_at="2026-03-10T09:00:00+00:00"),
+    ]
+    write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows))
+    chats = [
+        {"chat_id": "k1", "queue_id": "CQ1", "invited_at": "2026-03-10T09:00:00Z",
+         "ended_at": "2026-03-10T08:00:00Z"},  # line 2: proactive, ended before its invitation
+        {"chat_id": "k2", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z",
+         "ended_at": "2026-03-10T09:30:00Z", "wrap_seconds": "-1"},  # line 3: negative wrap
+    ]  # fmt: skip
+    write(landing, "chat_sessions", "chats.csv", csv_text("chat_sessions", chats))
+    load(landing, wh)
+    q = query(wh, "select entity, line, reason from raw._quarantine order by entity, line")
+    assert q == [
+        ("acd_contacts", 3, "ended_at: before offered_at"),
+        ("acd_contacts", 5, "talk_seconds: negative: -5.0"),
+        (
+            "acd_contacts",
+            6,
+            "contact_id: not a plain identifier (white space at an end, or a control character)",
+        ),
+        (
+            "acd_contacts",
+            7,
+            "queue_id: not a plain identifier (white space at an end, or a control character)",
+        ),
+        ("chat_sessions", 2, "ended_at: before requested_at (or invited_at)"),
+        ("chat_sessions", 3, "wrap_seconds: negative: -1.0"),
+    ]
+    assert query(wh, "select contact_id, queue_id from raw.acd_contacts order by 1") == [
+        ("c00001", "Q 1"),
+        ("c00003", "Q1"),
+        ("c00007", "Q1"),
+    ]
+    assert query(wh, "select count(*) from raw.chat_sessions") == [(0,)]
