@@ -214,7 +214,22 @@ def test_negative_wait_times(tmp_path):
         f"calls_A_{D10}.csv",
         csv_text("acd_contacts", calls("A", D10, wait_seconds=-5)),
     )
-    _, report = run_gate(tmp_path)
+    # First line: the loader quarantines the call (its first data row, line 2) with the reason
+    # (schema.ROW_RULES); the other 19 calls of the day load, within the day's volume band.
+    settings = Settings.resolve(home=tmp_path)
+    assert pipeline.load(settings, TEST_KEY).quarantined == 1
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        assert con.execute("select path, line, reason from raw._quarantine").fetchall() == [
+            (str(landing / "acd_contacts" / f"calls_A_{D10}.csv"), 2, "wait_seconds: negative: -5.0")
+        ]
+        assert pipeline.raw_gate(settings).failures == []
+        # Second line: a negative wait that reached raw some other way (a warehouse loaded before
+        # the row rule) still fails the raw gate's range check.
+        con.execute(f"update raw.acd_contacts set wait_seconds = -5 where contact_id = 'A-{D10}-1'")
+    finally:
+        con.close()
+    report = pipeline.raw_gate(settings)
     assert failures(report) == [("acd_contacts", "negative_durations", "A", "QA", D10, 1.0)]
 
 
