@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import itertools
 import logging
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -100,8 +102,16 @@ _TYPE_LABEL = {
 _OFFSET_RE = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
 
 
-# What DuckDB raises for a file it cannot read (anything else is a bug and propagates).
-_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
+# What DuckDB raises for a file it cannot read, and what Python's decompressors raise for a
+# corrupt stream (anything else is a bug and propagates).
+_UNREADABLE = (
+    duckdb.IOException,
+    duckdb.InvalidInputException,
+    duckdb.ConversionException,
+    zlib.error,
+    gzip.BadGzipFile,
+    EOFError,
+)
 
 
 # One scan reads at most this much (file sizes, compressed): a first load of a year of a large
@@ -832,6 +842,7 @@ class Loader:
             header = self._check_header(e, self._csv_names(path))
             self._read_csv(path, url, header, "_cx_src")
         elif fmt == "jsonl":
+            self._check_gzip(path)
             lines = (
                 f"read_csv({_sql_str(target)}, columns = {{'_json': 'VARCHAR'}}, header = false, "
                 "auto_detect = false, delim = chr(31), quote = '', escape = '')"
@@ -871,12 +882,43 @@ class Loader:
             )
         self._header = header
 
+    def _check_gzip(self, path: str) -> None:
+        """Reject a `.gz` file whose whole stream does not decompress (error path of a read).
+
+        DuckDB's gzip reader checks neither the CRC nor every block: a file with garbage in the
+        middle loaded part of its rows without a word. So the whole stream is decompressed once,
+        in bounded pieces, before DuckDB reads it; zlib checks each member's CRC and length.
+        """
+        if not path.lower().endswith(".gz"):
+            return
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        seen = 0
+        try:
+            with self.fs.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    if seen == 0 and not chunk.startswith(b"\x1f\x8b"):
+                        raise RejectedFile("not GZIP-compressed, although its name ends in .gz")
+                    seen += len(chunk)
+                    data = chunk
+                    while data:
+                        if d.eof:  # a member ended: what follows is another member (or padding)
+                            if not data.strip(b"\0"):
+                                break
+                            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        d.decompress(data, 1 << 22)
+                        data = d.unused_data if d.eof else d.unconsumed_tail
+        except zlib.error as exc:
+            raise RejectedFile(f"corrupt GZIP stream ({exc})") from exc
+        if seen and not d.eof:
+            raise RejectedFile("truncated GZIP stream (it ends before its last member does)")
+
     def _csv_names(self, path: str) -> list[str]:
         """The header row's names, after checking the file is readable UTF-8 text."""
+        self._check_gzip(path)
         try:
             with self.fs.open(path, "rb", compression="infer") as fh:
                 first = fh.readline(1 << 16)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise RejectedFile(f"cannot be read: {exc}") from exc
         if b"\0" in first:
             raise RejectedFile("binary content, not a CSV text file")
@@ -935,6 +977,7 @@ class Loader:
             expr, err = self._typed(c, f"raw_{i}", _ident(c.name), tz_mode)
             typed.append(f"{expr} as {_ident(c.name)}")
             errors.extend(err)
+        errors.extend(_row_rule_checks(e))
         extras = [n for n in self._header if n not in e.column_names]
         if extras:
             parts = []
@@ -1260,6 +1303,33 @@ def _scans(pending: list[tuple[int, _Version, tuple[str, ...]]]) -> list[list[tu
             scans.append([item])
             size = v.size
     return scans
+
+
+def _row_rule_checks(e: Entity) -> list[str]:
+    """The checks of the entity's row rules (schema.row_rules), on the typed values."""
+    out = []
+    for rule in schema.row_rules(e):
+        cols = [_ident(c) for c in rule.columns]
+        if rule.check == "not_before":
+            *starts, end = rule.columns
+            start = cols[0] if len(starts) == 1 else f"coalesce({', '.join(cols[:-1])})"
+            named = " (or ".join(starts) + ")" * (len(starts) - 1)
+            out.append(f"case when {cols[-1]} < {start} then '{end}: before {named}' end")
+        elif rule.check == "non_negative":
+            out += [
+                f"case when {ref} < 0 then '{name}: negative: ' || {ref} end"
+                for name, ref in zip(rule.columns, cols, strict=True)
+            ]
+        elif rule.check == "plain_id":
+            out += [
+                f"case when {ref} is not null and not regexp_full_match({ref}, "
+                f"{_sql_str(schema.PLAIN_ID_PATTERN)}) then '{name}: not a plain identifier "
+                "(white space at an end, or a control character)' end"
+                for name, ref in zip(rule.columns, cols, strict=True)
+            ]
+        else:
+            raise ValueError(f"unknown row rule {rule.check!r} of {e.name}")
+    return out
 
 
 def _file_id(url: str, digest: str) -> str:

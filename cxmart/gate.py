@@ -55,17 +55,24 @@ _AUDIT_DDL = (
         expected varchar,
         run_seq bigint,
         night varchar,
-        blocking boolean
+        blocking boolean,
+        failing_programs varchar,
+        failing_channels varchar
     )""",
     # warehouses made before gate runs were numbered and keyed by night
     f"alter table {RESULTS} add column if not exists run_seq bigint",
     f"alter table {RESULTS} add column if not exists night varchar",
     f"alter table {RESULTS} add column if not exists blocking boolean",
+    # warehouses made before a failure named the programs and channels of its rows
+    f"alter table {RESULTS} add column if not exists failing_programs varchar",
+    f"alter table {RESULTS} add column if not exists failing_channels varchar",
 )
 _COLUMNS = (
     "run_id, validated_at, gate, suite, expectation, source, site_id, queue_id, unit, day, success, "
-    "observed_value, expected, blocking, run_seq, night"
+    "observed_value, expected, blocking, failing_programs, failing_channels, run_seq, night"
 )
+# The raw profile's JSON lists of the programs and channels of a failing unit-day's rows.
+_UNIT_LISTS = ("failing_programs", "failing_channels")
 
 
 class GateError(Exception):
@@ -240,7 +247,7 @@ def _collect(report: GateReport, suite: str, source: str | None, result, index: 
             )
             rows.append(
                 [report.run_id, now, report.gate, suite, check, source, site, queue, unit, day, False,
-                 obs, expected, blocking]
+                 obs, expected, blocking, *(_value(item.get(k)) for k in _UNIT_LISTS if k in index)]
             )  # fmt: skip
     return rows
 
@@ -251,8 +258,8 @@ def _write(con: duckdb.DuckDBPyConnection, rows: list[list], night: str | None =
     if rows:
         seq = con.execute(f"select nextval('{RUN_SEQ}')").fetchone()[0]
         con.executemany(
-            f"insert into {RESULTS} ({_COLUMNS}) values ({', '.join('?' * 16)})",
-            [[*r, seq, night] for r in rows],
+            f"insert into {RESULTS} ({_COLUMNS}) values ({', '.join('?' * 18)})",
+            [[*r, *[None] * (16 - len(r)), seq, night] for r in rows],
         )
 
 
@@ -298,7 +305,7 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
     gs = gate_settings(settings)
     report = GateReport("raw", run_id or new_run_id(), night=night.key if night else None)
     keyed = (night.key, night.first_day.isoformat(), night.last_day.isoformat()) if night else None
-    index = raw_suites.INDEX_COLUMNS + ["judged"]
+    index = raw_suites.INDEX_COLUMNS + ["judged", *_UNIT_LISTS]
     frames = []
     with settings.connect() as con:
         from .connectors.loader import ensure_raw_schema

@@ -13,6 +13,7 @@ partial file, and never touches the old file's bytes. Readers open the mart read
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import time
@@ -140,7 +141,7 @@ def _write_copy(settings: Settings, partial: Path, run_id: str) -> dict[str, int
         for n, (schema, table) in enumerate(names):
             into = PUBLISHED_SCHEMAS[schema]
             con.execute(f"create schema if not exists {into}")
-            con.execute(f'create table {into}."{table}" as select * from wh.{schema}."{table}"')
+            con.execute(f'create table {into}."{table}" as {_ordered_select(con, f"wh.{schema}", table)}')
             tables[f"{schema}.{table}"] = con.execute(f'select count(*) from {into}."{table}"').fetchone()[0]
             if n == 0:
                 _pause("copy")
@@ -157,6 +158,56 @@ def _write_copy(settings: Settings, partial: Path, run_id: str) -> dict[str, int
     finally:
         con.close()
     return tables
+
+
+def _ordered_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """The table's rows in one fixed order, -0.0 written as 0.0 (DECISIONLOG "The Published Mart
+    Is Deterministic").
+
+    dbt builds tables with parallel threads, so the working warehouse's row order, and with it
+    the published file's bytes, changed from run to run; and -0.0 equals 0.0 for `except all`
+    but not for a checksum. Ordering by every column (after normalising) is a total order up to
+    identical rows, so two runs that computed the same rows write them in the same order.
+    """
+    catalog, sch = schema.split(".")
+    cols = con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = ? "
+        "and schema_name = ? and table_name = ? order by column_index",
+        [catalog, sch, table],
+    ).fetchall()
+    parts = []
+    for name, data_type in cols:
+        ident = '"' + name.replace('"', '""') + '"'
+        if data_type in ("DOUBLE", "FLOAT", "REAL"):
+            # -0.0 = 0 is true, so both zeros become 0.0; NaN and NULL pass through.
+            parts.append(f"case when {ident} = 0 then cast(0 as {data_type}) else {ident} end as {ident}")
+        else:
+            parts.append(ident)
+    return f'select {", ".join(parts)} from {schema}."{table}" order by all'
+
+
+def table_checksums(path: Path) -> dict[str, str]:
+    """SHA-256 of each published table's rows in the order they are stored (`schema.table` ->
+    hex digest), the bookkeeping table `_publication` (run id, time) left out. Two publications of
+    the same data give the same digests, table by table."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database() "
+            "and not (schema_name = 'main' and table_name = '_publication') order by 1, 2"
+        ).fetchall()
+        out = {}
+        for schema, table in names:
+            h = hashlib.sha256()
+            cur = con.execute(f'select * from {schema}."{table}"')
+            while batch := cur.fetchmany(10_000):
+                for row in batch:
+                    h.update(repr(row).encode())
+                    h.update(b"\n")
+            out[f"{schema}.{table}"] = h.hexdigest()
+        return out
+    finally:
+        con.close()
 
 
 def _point_mart_at(settings: Settings, entry: Path, tag: str) -> None:

@@ -13,7 +13,9 @@ Checks (each a column of the frame and an expectation of the suite):
 - `duplicate_exports`: rows of a file exported again under another name (the loader skips
   the copy; the period still counts as exported twice while the copy is in the landing);
 - range checks (negative waits and durations, ended before started, scores outside their
-  scale, ...), per entity below;
+  scale, ...), per entity below; the loader already quarantines rows breaking the row rules of
+  `connectors.schema.ROW_RULES` (with file and line), so these are the second line, and the
+  first for the checks the loader leaves to the gate (milestones before the start, scales);
 - referential checks (surveys and QA evaluations pointing at unknown contacts or agents,
   queues at unknown sites, ...), only when the referenced source is present;
 - `contacts_without_one_terminal_outcome` (acd_contacts): inbound contacts whose segments
@@ -294,6 +296,13 @@ def _day_sql(src: RawSource, gs: GateSettings) -> str:
     return f"cast(timezone({zone}, {src.at}) as date)"
 
 
+def _units(col: str) -> str:
+    """A unit-day's distinct values of `col` (JSON list) over its flagged rows, else over all its rows."""
+    flagged = f"list_sort(list(distinct {col}) filter (where _bad and {col} is not null))"
+    every = f"list_sort(list(distinct {col}) filter (where {col} is not null))"
+    return f"to_json(case when bool_or(_bad) then {flagged} else {every} end)"
+
+
 def profile_sql(
     src: RawSource,
     present: set[str],
@@ -345,10 +354,22 @@ def profile_sql(
             "coalesce(t.interval_minutes, 30) as _minutes, _q.calendar_id as _calendar, "
             "coalesce(_s.time_zone, 'UTC') as _tz"
         )
+    # The programs and channels of a unit-day's failing rows (all its rows when no single row is
+    # flagged, e.g. repeated keys), so a failure without a queue still marks its rows' program,
+    # client and channel (DECISIONLOG "A Raw-Gate Failure Marks Every Unit of Its Rows").
+    queue_joined = "as _q on" in src.joins
+    unit_cols = {}
+    for col in ("program_id", "channel"):
+        own = f"t.{col}" if col in e.column_names else None
+        via = f"_q.{col}" if queue_joined else None
+        unit_cols[col] = f"coalesce({', '.join(x for x in (own, via) if x)})" if own or via else "null"
+    flags = ["_null_required", "_duplicate_export"] + [f"_c_{name}" for name, _ in row_checks]
     rows = f"""
         rows_ as (
             select
                 {site} as site_id,
+                cast({unit_cols["program_id"]} as varchar) as _program,
+                cast({unit_cols["channel"]} as varchar) as _channel,
                 {src.queue or "cast(null as varchar)"} as queue_id,
                 {_day_sql(src, gs)} as day,
                 coalesce({" or ".join(required) or "false"}, false) as _null_required,
@@ -358,6 +379,9 @@ def profile_sql(
                 {"".join(f", coalesce({sql}, false) as _c_{name}" for name, sql in row_checks)}
                 {extra}
             from raw.{src.entity} as t {src.joins} {site_join}
+        ),
+        flagged as (
+            select *, {" or ".join(flags)} as _bad from rows_
         )"""
     counts = ", ".join(f"count(*) filter (where _c_{name}) as {name}" for name, _ in row_checks)
     unit_days = f"""
@@ -367,9 +391,11 @@ def profile_sql(
                 count(*) filter (where _null_required) as null_required,
                 {"count(*) - count(distinct _key)" if e.primary_key else "0"} as duplicate_keys,
                 count(*) filter (where _duplicate_export) as duplicate_exports,
-                bool_or(_changed) as _changed
+                bool_or(_changed) as _changed,
+                cast({_units("_program")} as varchar) as failing_programs,
+                cast({_units("_channel")} as varchar) as failing_channels
                 {", " + counts if counts else ""}
-            from rows_
+            from flagged
             group by all
         )"""
     ctes = [rows, unit_days]

@@ -19,7 +19,7 @@ from cxmart.connectors import loader as loader_module
 from cxmart.connectors import schema
 from cxmart.generator import generate
 
-from conftest import csv_text, load, query, write
+from conftest import TEST_KEY, csv_text, load, query, write
 
 ACD = "acd_contacts"
 LON1, LON2, NYC1 = (
@@ -151,32 +151,59 @@ def test_a_corrected_re_export_of_some_days_replaces_them_the_same_way(centre, t
     ) == [(2, "offered_at: required value missing")]
 
 
-def test_a_file_the_scan_cannot_read_is_rejected_by_name_and_the_others_load(home, caplog):
-    landing, wh = home / "landing", home / "warehouse.duckdb"
-    day = [
+def _calls(n: int, prefix: str = "c") -> list[dict]:
+    return [
         {
-            "contact_id": f"c{i}", "segment_id": 1, "site_id": "LON", "program_id": "P", "queue_id": "Q",
-            "channel": "voice", "direction": "inbound", "offered_at": "2026-03-01T09:00:00+00:00",
-            "ended_at": "2026-03-01T09:01:00+00:00", "abandoned": "true", "outcome": "abandoned",
-            "wait_seconds": 60,
+            "contact_id": f"{prefix}{i}", "segment_id": 1, "site_id": "LON", "program_id": "P",
+            "queue_id": "Q", "channel": "voice", "direction": "inbound",
+            "offered_at": "2026-03-01T09:00:00+00:00", "ended_at": "2026-03-01T09:01:00+00:00",
+            "abandoned": "true", "outcome": "abandoned", "wait_seconds": 60,
         }
-        for i in range(2000)
+        for i in range(n)
     ]  # fmt: skip
-    text = csv_text(ACD, day).encode()
-    write(landing, ACD, "a_2026-03-01.csv", csv_text(ACD, day[:3]))
-    # The header survives (it is checked before the scan), the rest of the stream is cut.
+
+
+def test_a_truncated_gzip_between_good_files_is_rejected_by_name_before_the_scan(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    text = csv_text(ACD, _calls(2000)).encode()
+    write(landing, ACD, "a_2026-03-01.csv", csv_text(ACD, _calls(3)))
+    # The header survives; the rest of the stream is cut (the whole stream is checked first).
     write(landing, ACD, "b_2026-03-01.csv.gz", gzip.compress(text)[: len(gzip.compress(text)) // 2])
-    write(
-        landing,
-        ACD,
-        "c_2026-03-01.csv",
-        csv_text(ACD, [{**r, "contact_id": "d" + r["contact_id"]} for r in day[:4]]),
-    )
+    write(landing, ACD, "c_2026-03-01.csv", csv_text(ACD, _calls(4, "d")))
     report = load(landing, wh)
     assert [(Path(f.path).name, f.status) for f in report.files] == [
         ("a_2026-03-01.csv", "loaded"), ("b_2026-03-01.csv.gz", "rejected"), ("c_2026-03-01.csv", "loaded"),
     ]  # fmt: skip
     assert report.rejected[0].message.startswith(str(landing / ACD / "b_2026-03-01.csv.gz") + ": rejected, ")
     assert query(wh, "select count(*) from raw.acd_contacts") == [(3 + 4,)]
-    # It was the shared scan that failed, and the files were then loaded one by one.
+
+
+class _VanishingLoader(loader_module.Loader):
+    """A landing being cleaned up while it loads: file b goes away after its header was checked."""
+
+    def _csv_names(self, path: str) -> list[str]:
+        names = super()._csv_names(path)
+        if path.endswith("b_2026-03-01.csv"):
+            Path(path).unlink()
+        return names
+
+
+def test_a_file_the_scan_cannot_read_rolls_the_scan_back_and_only_that_file_is_rejected(home, caplog):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    write(landing, ACD, "a_2026-03-01.csv", csv_text(ACD, _calls(3)))
+    write(landing, ACD, "b_2026-03-01.csv", csv_text(ACD, _calls(5, "b")))
+    write(landing, ACD, "c_2026-03-01.csv", csv_text(ACD, _calls(4, "d")))
+    con = duckdb.connect(str(wh))
+    try:
+        report = _VanishingLoader(con, str(landing), TEST_KEY).load_all()
+    finally:
+        con.close()
+    # DuckDB failed on b inside the shared scan, which was rolled back; loaded one by one,
+    # a and c land and b is rejected by name.
     assert "3 files could not be read in one scan" in caplog.text
+    assert [(Path(f.path).name, f.status) for f in report.files] == [
+        ("a_2026-03-01.csv", "loaded"), ("b_2026-03-01.csv", "rejected"), ("c_2026-03-01.csv", "loaded"),
+    ]  # fmt: skip
+    assert report.rejected[0].message.startswith(str(landing / ACD / "b_2026-03-01.csv") + ": rejected, ")
+    assert query(wh, "select count(*) from raw.acd_contacts") == [(3 + 4,)]
+    assert query(wh, "select count(*) from raw._load_manifest where status = 'loaded'") == [(2,)]

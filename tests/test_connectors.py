@@ -13,6 +13,7 @@ import duckdb
 import fsspec
 import pytest
 
+from cxmart.connectors import schema
 from cxmart.connectors.loader import pseudonymise
 
 from conftest import TEST_KEY, csv_text, load, query, write
@@ -351,12 +352,19 @@ def test_raw_customer_identifiers_appear_nowhere_in_the_warehouse(home):
         ),
     ]
     write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows, header=header))
-    chats = "chat_id,requested_at,customer_key\nch1,2026-03-10T09:00:00Z,jane.doe@example.org\n"
+    chats = "chat_id,queue_id,requested_at,customer_key\nch1,CQ1,2026-03-10T09:00:00Z,jane.doe@example.org\n"
     write(
         landing,
         "chat_sessions",
         "chats.jsonl",
-        json.dumps({"chat_id": "ch2", "requested_at": "2026-03-10T10:00:00Z", "customer_key": phones[0]})
+        json.dumps(
+            {
+                "chat_id": "ch2",
+                "queue_id": "CQ1",
+                "requested_at": "2026-03-10T10:00:00Z",
+                "customer_key": phones[0],
+            }
+        )
         + "\n",
     )
     write(landing, "chat_sessions", "chats.csv", chats)
@@ -435,11 +443,11 @@ def test_csv_gz_parquet_and_json_lines_land_the_same_rows(home, tmp_path):
 def test_malformed_json_lines_are_quarantined_with_their_line(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
     lines = [
-        '{"chat_id": "a", "requested_at": "2026-03-10T09:00:00Z"}',
+        '{"chat_id": "a", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}',
         "{not json",
         "",
-        '{"chat_id": "b", "requested_at": "2026-03-10T09:01:00Z", "wrap_seconds": "x"}',
-        '{"chat_id": "c", "requested_at": "2026-03-10T09:02:00Z"}',
+        '{"chat_id": "b", "queue_id": "CQ1", "requested_at": "2026-03-10T09:01:00Z", "wrap_seconds": "x"}',
+        '{"chat_id": "c", "queue_id": "CQ1", "requested_at": "2026-03-10T09:02:00Z"}',
     ]
     write(landing, "chat_sessions", "chats.jsonl", "\n".join(lines) + "\n")
     (f,) = load(landing, wh).files
@@ -484,7 +492,8 @@ def test_the_run_says_once_which_documented_defaults_apply(home):
 def test_a_truncated_json_lines_gzip_is_rejected_and_the_next_file_still_loads(home):
     landing, wh = home / "landing", home / "warehouse.duckdb"
     lines = "".join(
-        json.dumps({"chat_id": f"c{i}", "requested_at": "2026-03-10T09:00:00Z"}) + "\n" for i in range(2000)
+        json.dumps({"chat_id": f"c{i}", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}) + "\n"
+        for i in range(2000)
     ).encode()
     packed = gzip.compress(lines)
     write(landing, "chat_sessions", "a_broken.jsonl.gz", packed[: len(packed) // 2])
@@ -494,3 +503,173 @@ def test_a_truncated_json_lines_gzip_is_rejected_and_the_next_file_still_loads(h
     assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
     assert "a_broken.jsonl.gz: rejected" in report.rejected[0].message
     assert query(wh, "select count(*) from raw.chat_sessions")[0][0] == report.files[1].rows > 0
+
+
+def _gzip_cases(big: bytes) -> dict[str, bytes]:
+    """Damaged gzip files of one 400-call export, each named for how it is damaged."""
+    packed = gzip.compress(big)
+    middle = bytearray(packed)
+    for i in range(len(middle) // 2, len(middle) // 2 + 64):  # 64 bytes of garbage mid-stream
+        middle[i] ^= 0xFF
+    return {
+        "garbage_in_the_middle.csv.gz": bytes(middle),
+        "truncated.csv.gz": packed[: len(packed) // 2],
+        "last_bytes_cut.csv.gz": packed[:-3],
+        "wrong_crc.csv.gz": packed[:-8] + b"\0\0\0\0" + packed[-4:],
+        "not_gzip.csv.gz": big,  # plain CSV text under a .gz name
+        "deflate_garbage.csv.gz": b"\x1f\x8b\x08\x00garbage" * 5,  # a gzip header, then junk
+    }
+
+
+def test_a_corrupt_csv_gz_is_rejected_by_name_and_every_other_file_still_loads(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    big = csv_text("acd_contacts", day_of_calls("2026-11-20", 400)).encode()
+    cases = _gzip_cases(big)
+    for name, content in cases.items():
+        write(landing, "acd_contacts", name, content)
+    # Sorted after every damaged file, so a crash on one of them would leave these unloaded.
+    write(landing, "acd_contacts", "z_ok.csv", csv_text("acd_contacts", day_of_calls("2026-11-19", 5)))
+    ok_two = gzip.compress(b"contact_id,segment_id,queue_id,offered_at\nm1,1,Q1,2026-11-18T09:00:00Z\n")
+    ok_two += gzip.compress(b"m2,1,Q1,2026-11-18T10:00:00Z\n")  # a valid two-member gzip
+    write(landing, "acd_contacts", "z_two_members.csv.gz", ok_two)
+
+    report = load(landing, wh)
+    rejected = {f.path.rsplit("/", 1)[1]: f.message for f in report.rejected}
+    assert set(rejected) == set(cases)
+    for name, message in rejected.items():
+        assert message.startswith(str(landing / "acd_contacts" / name) + ": rejected, ")
+    assert "corrupt GZIP stream" in rejected["garbage_in_the_middle.csv.gz"]
+    assert "corrupt GZIP stream" in rejected["wrong_crc.csv.gz"]
+    assert "truncated GZIP stream" in rejected["truncated.csv.gz"]
+    assert "truncated GZIP stream" in rejected["last_bytes_cut.csv.gz"]
+    assert "not GZIP-compressed" in rejected["not_gzip.csv.gz"]
+    assert "corrupt GZIP stream" in rejected["deflate_garbage.csv.gz"]
+    # The manifest names every bad file; none of their rows landed: 5 + 2 rows from the good files.
+    manifest = dict(query(wh, "select path, status from raw._load_manifest"))
+    for name in cases:
+        assert manifest[str(landing / "acd_contacts" / name)] == "rejected"
+    assert query(wh, "select count(*) from raw.acd_contacts") == [(7,)]
+    assert query(wh, "select count(*) from raw._quarantine") == [(0,)]
+
+
+def test_a_json_lines_gzip_with_garbage_in_the_middle_is_rejected(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    lines = "".join(
+        json.dumps({"chat_id": f"c{i}", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}) + "\n"
+        for i in range(2000)
+    ).encode()
+    packed = bytearray(gzip.compress(lines))
+    for i in range(len(packed) // 2, len(packed) // 2 + 32):
+        packed[i] ^= 0xFF
+    write(landing, "chat_sessions", "a_broken.jsonl.gz", bytes(packed))
+    ok = {"chat_id": "x", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z"}
+    write(landing, "chat_sessions", "b_ok.jsonl", json.dumps(ok))
+    report = load(landing, wh)
+    status = {f.path.rsplit("/", 1)[1]: f.status for f in report.files}
+    assert status == {"a_broken.jsonl.gz": "rejected", "b_ok.jsonl": "loaded"}
+    assert "corrupt GZIP stream" in report.rejected[0].message
+    assert query(wh, "select chat_id from raw.chat_sessions") == [("x",)]
+
+
+# -- columns a metric rule depends on, and row rules ----------------------------------------
+
+# One valid hand-made row per entity whose metric rules need a column that exports may leave
+# out; the first column is the row's own id.
+METRIC_COLUMNS = {
+    ("acd_contacts", "queue_id"): call("c00001", "2026-03-10T09:00:00+00:00"),
+    ("chat_sessions", "queue_id"): {
+        "chat_id": "ch1", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z",
+    },
+    ("qa_evaluations", "program_id"): {
+        "evaluation_id": "ev1", "program_id": "P1", "evaluated_at": "2026-03-10T09:00:00Z",
+    },
+    ("bot_conversations", "program_id"): {
+        "conversation_id": "b1", "program_id": "P1", "started_at": "2026-03-10T09:00:00Z",
+    },
+    ("staff_roster", "program_id"): {
+        "employee_id": "E1", "program_id": "P1", "role": "css", "hired_at": "2026-01-05",
+    },
+    ("staff_roster", "role"): {
+        "employee_id": "E1", "program_id": "P1", "role": "css", "hired_at": "2026-01-05",
+    },
+    ("absences", "hours"): {"employee_id": "E1", "date": "2026-03-10", "hours": "8", "planned": "false"},
+    ("absences", "planned"): {"employee_id": "E1", "date": "2026-03-10", "hours": "8", "planned": "true"},
+    ("wfm_forecasts", "forecast_offered"): {
+        "queue_id": "Q1", "interval_start": "2026-03-10T09:00:00Z", "horizon": "scheduling",
+        "forecast_offered": "3.5", "made_at": "2026-03-01T00:00:00Z",
+    },
+    ("program_costs", "total_cost"): {"program_id": "P1", "month": "2026-03", "total_cost": "1000"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("entity", "column"), sorted(METRIC_COLUMNS))
+def test_a_column_a_metric_needs_is_required_by_header_and_by_row(home, entity, column):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    row = METRIC_COLUMNS[(entity, column)]
+    key = next(iter(row))
+    without = [c for c in schema.entity(entity).column_names if c != column]
+    write(landing, entity, "a_without_column.csv", csv_text(entity, [row], header=without))
+    # line 2: the good row; line 3: another row (its own id) without the column's value
+    write(
+        landing, entity, "b_one_null.csv", csv_text(entity, [row, {**row, key: row[key] + "x", column: ""}])
+    )
+    report = load(landing, wh)
+    by_name = {f.path.rsplit("/", 1)[1]: f for f in report.files}
+    assert by_name["a_without_column.csv"].status == "rejected"
+    assert f"header lacks required column(s) {column} of {entity}" in by_name["a_without_column.csv"].message
+    assert (by_name["b_one_null.csv"].status, by_name["b_one_null.csv"].rows) == ("loaded", 1)
+    assert query(wh, "select line, reason from raw._quarantine") == [(3, f"{column}: required value missing")]
+    assert query(wh, f"select {key} from raw.{entity}") == [(row[key],)]
+
+
+def test_rows_breaking_a_row_rule_are_quarantined_with_line_and_reason(home):
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    rows = [
+        # line 2: good (an id with a space inside is still plain)
+        call("c00001", "2026-03-10T09:00:00+00:00", queue_id="Q 1"),
+        # line 3: ended a minute before it was offered
+        call("c00002", "2026-03-10T09:00:00+00:00", ended_at="2026-03-10T08:59:00+00:00"),
+        # line 4: answered a second before offered (clock skew between systems): loads, the raw
+        # gate judges it
+        call("c00003", "2026-03-10T09:00:00+00:00", answered_at="2026-03-10T08:59:59+00:00"),
+        # line 5: a negative talk time
+        call("c00004", "2026-03-10T09:00:00+00:00", talk_seconds="-5"),
+        # line 6: a contact id with a leading space
+        call(" c00005", "2026-03-10T09:00:00+00:00"),
+        # line 7: a queue id ending in a tab
+        call("c00006", "2026-03-10T09:00:00+00:00", queue_id="Q1\t"),
+        # line 8: good, ended exactly when offered (not before)
+        call("c00007", "2026-03-10T09:00:00+00:00", ended_at="2026-03-10T09:00:00+00:00"),
+    ]
+    write(landing, "acd_contacts", "calls.csv", csv_text("acd_contacts", rows))
+    chats = [
+        {"chat_id": "k1", "queue_id": "CQ1", "invited_at": "2026-03-10T09:00:00Z",
+         "ended_at": "2026-03-10T08:00:00Z"},  # line 2: proactive, ended before its invitation
+        {"chat_id": "k2", "queue_id": "CQ1", "requested_at": "2026-03-10T09:00:00Z",
+         "ended_at": "2026-03-10T09:30:00Z", "wrap_seconds": "-1"},  # line 3: negative wrap
+    ]  # fmt: skip
+    write(landing, "chat_sessions", "chats.csv", csv_text("chat_sessions", chats))
+    load(landing, wh)
+    q = query(wh, "select entity, line, reason from raw._quarantine order by entity, line")
+    assert q == [
+        ("acd_contacts", 3, "ended_at: before offered_at"),
+        ("acd_contacts", 5, "talk_seconds: negative: -5.0"),
+        (
+            "acd_contacts",
+            6,
+            "contact_id: not a plain identifier (white space at an end, or a control character)",
+        ),
+        (
+            "acd_contacts",
+            7,
+            "queue_id: not a plain identifier (white space at an end, or a control character)",
+        ),
+        ("chat_sessions", 2, "ended_at: before requested_at (or invited_at)"),
+        ("chat_sessions", 3, "wrap_seconds: negative: -1.0"),
+    ]
+    assert query(wh, "select contact_id, queue_id from raw.acd_contacts order by 1") == [
+        ("c00001", "Q 1"),
+        ("c00003", "Q1"),
+        ("c00007", "Q1"),
+    ]
+    assert query(wh, "select count(*) from raw.chat_sessions") == [(0,)]

@@ -214,7 +214,22 @@ def test_negative_wait_times(tmp_path):
         f"calls_A_{D10}.csv",
         csv_text("acd_contacts", calls("A", D10, wait_seconds=-5)),
     )
-    _, report = run_gate(tmp_path)
+    # First line: the loader quarantines the call (its first data row, line 2) with the reason
+    # (schema.ROW_RULES); the other 19 calls of the day load, within the day's volume band.
+    settings = Settings.resolve(home=tmp_path)
+    assert pipeline.load(settings, TEST_KEY).quarantined == 1
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        assert con.execute("select path, line, reason from raw._quarantine").fetchall() == [
+            (str(landing / "acd_contacts" / f"calls_A_{D10}.csv"), 2, "wait_seconds: negative: -5.0")
+        ]
+        assert pipeline.raw_gate(settings).failures == []
+        # Second line: a negative wait that reached raw some other way (a warehouse loaded before
+        # the row rule) still fails the raw gate's range check.
+        con.execute(f"update raw.acd_contacts set wait_seconds = -5 where contact_id = 'A-{D10}-1'")
+    finally:
+        con.close()
+    report = pipeline.raw_gate(settings)
     assert failures(report) == [("acd_contacts", "negative_durations", "A", "QA", D10, 1.0)]
 
 
@@ -302,3 +317,65 @@ def test_the_cli_names_the_failure_then_allow_incomplete_marks_the_months(tmp_pa
     # Days other than the failing one keep their own status.
     assert reason("queue", "QA", "day", "2026-03-17") == (20, True, None)
     con.close()
+
+
+def test_a_failure_without_a_queue_marks_the_program_client_and_channel_of_its_rows(tmp_path):
+    # The clean centre (programs: P1 of client C1, the only program with queues) plus programs P2
+    # (client C2) and P3 (client C3), which have no queue at all. On Tue 10 March three voice QA
+    # reviews at site A: one of P2 about an unknown contact (fails unknown_contacts: site A, no
+    # queue), one of P3 and one of P1 about known calls (the clean centre's A-2026-03-10-0/-1).
+    home = tmp_path / "home"
+    landing = home / "landing"
+    write_centre(landing)
+    write(landing, "programs", "programs.csv", csv_text("programs", [
+        {"program_id": "P1", "client_id": "C1"}, {"program_id": "P2", "client_id": "C2"},
+        {"program_id": "P3", "client_id": "C3"},
+    ]))  # fmt: skip
+    reviews = [
+        ("E1", "NOT-A-CALL", "P2"),
+        ("E2", "A-2026-03-10-0", "P3"),
+        ("E3", "A-2026-03-10-1", "P1"),
+    ]
+    write(landing, "qa_evaluations", "qa_2026-03-10.csv", csv_text("qa_evaluations", [
+        {"evaluation_id": ev, "contact_id": contact, "channel": "voice", "site_id": "A",
+         "program_id": program, "evaluated_at": "2026-03-10T15:00:00+00:00", "monitoring_mode": "remote",
+         "selection": "random", "customer_critical_error": "false", "business_critical_error": "false",
+         "compliance_critical_error": "false", "defects": 0, "score": 90}
+        for ev, contact, program in reviews
+    ]))  # fmt: skip
+    settings = Settings.resolve(home=home)
+    assert not pipeline.load(settings, TEST_KEY).rejected
+    report = pipeline.raw_gate(settings)
+    assert failures(report) == [("qa_evaluations", "unknown_contacts", "A", None, D10, 1.0)]
+    recorded = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        assert recorded.execute(
+            "select failing_programs, failing_channels from audit.validation_results "
+            "where expectation = 'unknown_contacts' and not success"
+        ).fetchall() == [('["P2"]', '["voice"]')]
+    finally:
+        recorded.close()
+    assert pipeline.build(settings).success
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+
+        def reason(level, unit, grain="month", start="2026-03-01"):
+            return con.execute(
+                "select not_countable_reason from mart.metric_values where metric_id = 'cea_customer' "
+                "and unit_level = ? and unit_id = ? and period_grain = ? and period_start = ?",
+                [level, unit, grain, dt.date.fromisoformat(start)],
+            ).fetchone()
+
+        # The failing review's own program and client (they have no queue) and its channel ...
+        for level, unit in (("program", "P2"), ("client", "C2"), ("channel", "voice")):
+            assert reason(level, unit) == ("incomplete_source",), (level, unit)
+            assert reason(level, unit, "day", "2026-03-10") == ("incomplete_source",), (level, unit)
+        # ... and, as before, its site and the organisation, and site A's queue's program P1.
+        for level, unit in (("site", "A"), ("organisation", "organisation"), ("program", "P1")):
+            assert reason(level, unit) == ("incomplete_source",), (level, unit)
+        # P3's only review is of a known call: its program and client are not marked.
+        for level, unit in (("program", "P3"), ("client", "C3")):
+            assert reason(level, unit) is not None and reason(level, unit) != ("incomplete_source",)
+    finally:
+        con.close()

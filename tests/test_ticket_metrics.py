@@ -142,9 +142,17 @@ def test_first_response_timeliness(mart):
     )
 
 
-def test_reopen_rate(mart):
-    # Q2 on the 12th: t6 and t7 completed, t7 reopened a day after its first solve.
-    assert metric(mart, "ticket_reopen_rate", "queue", "Q2", "day", "2026-03-12")[:3] == (1, 2, 0.5)
+def test_reopen_rate_counts_an_item_once_on_its_first_solve(mart):
+    # t7 was first solved Tue 10th 08:00 GMT (= local), reopened 11th 09:00 (25 h later, within
+    # 14 days), solved again 12th 11:00: it is counted on the 10th, its first solve, as 1 of 1.
+    assert metric(mart, "ticket_reopen_rate", "queue", "Q2", "day", "2026-03-10")[:3] == (1, 1, 1)
+    # Q2 on the 12th: only t6's first (and only) solve, not reopened; t7's second solve is not
+    # counted again.
+    assert metric(mart, "ticket_reopen_rate", "queue", "Q2", "day", "2026-03-12")[:3] == (0, 1, 0)
+    # Timeliness still judges t7 on its final completion, the 12th: t6 and t7, both late.
+    assert metric(mart, "ticket_timeliness", "queue", "Q2", "day", "2026-03-12")[:3] == (0, 2, 0)
+    # March: first solves of t1 (11th), t2 (16th), t3 (12th), t4 (11th), t6 (12th), t7 (10th),
+    # one of them (t7) reopened.
     num, den, *_ = metric(mart, "ticket_reopen_rate", "program", "P1", "month", "2026-03-01")
     assert (num, den) == (1, 6)
 

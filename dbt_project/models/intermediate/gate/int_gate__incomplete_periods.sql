@@ -2,7 +2,8 @@
 -- Failure Marks the Metric-Months Built from It"): for each failing source x site x queue x day,
 -- every metric whose source_entities (seed metric_gate) name that source, at the failing queue (or
 -- every queue of the failing site, or every queue when the source has no site), its site, program,
--- client and channel, and the organisation; on that day and in its month.
+-- client and channel, the programs (and their clients) and channels the failing rows name, and the
+-- organisation; on that day and in its month.
 
 with
 
@@ -31,6 +32,26 @@ metric_sources as (
         unnest(string_split(trim(source_entities), ' ')) as source_entity
     from {{ ref('metric_gate') }}
     where trim(coalesce(source_entities, '')) <> ''
+
+),
+
+-- the programs and channels the failing rows themselves name (a QA review of an unknown contact
+-- has a site and a program but no queue)
+row_units as (
+
+    select
+        source_entity,
+        failure_date,
+        'program' as unit_level,
+        unnest(cast(coalesce(failing_programs, '[]') as varchar[])) as unit_id
+    from failures
+    union all
+    select
+        source_entity,
+        failure_date,
+        'channel' as unit_level,
+        unnest(cast(coalesce(failing_channels, '[]') as varchar[])) as unit_id
+    from failures
 
 ),
 
@@ -99,6 +120,22 @@ units as (
         'channel' as unit_level,
         channel as unit_id
     from affected_queues
+    union all
+    select
+        source_entity,
+        failure_date,
+        unit_level,
+        unit_id
+    from row_units
+    union all
+    select
+        row_units.source_entity,
+        row_units.failure_date,
+        'client' as unit_level,
+        programs.client_id as unit_id
+    from row_units
+    inner join programs on row_units.unit_id = programs.program_id
+    where row_units.unit_level = 'program'
     union all
     select
         source_entity,

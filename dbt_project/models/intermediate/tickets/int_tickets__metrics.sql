@@ -44,6 +44,7 @@ happenings as (
         1 as received,
         0 as completed,
         0 as completed_on_time,
+        0 as first_solved,
         0 as reopened,
         0 as responded,
         0 as responded_on_time,
@@ -66,7 +67,8 @@ happenings as (
         0 as received,
         1 as completed,
         cast(coalesce(is_on_time, false) as integer) as completed_on_time,
-        cast(is_reopened_within_14_days as integer) as reopened,
+        0 as first_solved,
+        0 as reopened,
         0 as responded,
         0 as responded_on_time,
         0 as cases_closed,
@@ -74,6 +76,31 @@ happenings as (
         0 as productive_hours
     from tickets
     where completed_at is not null
+
+    union all
+
+    -- the reopen rate counts an item once, on its first solve: the 14-day window runs from it
+    -- (DECISIONLOG "Tickets: a Reopen Counts on the First Solve")
+    select
+        queue_id,
+        site_id,
+        program_id,
+        client_id,
+        channel,
+        first_solved_date as site_date,
+        first_solved_org_date as org_date,
+        0 as received,
+        0 as completed,
+        0 as completed_on_time,
+        1 as first_solved,
+        cast(is_reopened_within_14_days as integer) as reopened,
+        0 as responded,
+        0 as responded_on_time,
+        0 as cases_closed,
+        0 as cases_closed_on_time,
+        0 as productive_hours
+    from tickets
+    where first_solved_at is not null
 
     union all
 
@@ -88,6 +115,7 @@ happenings as (
         0 as received,
         0 as completed,
         0 as completed_on_time,
+        0 as first_solved,
         0 as reopened,
         1 as responded,
         cast(coalesce(is_responded_on_time, false) as integer) as responded_on_time,
@@ -110,6 +138,7 @@ happenings as (
         0 as received,
         0 as completed,
         0 as completed_on_time,
+        0 as first_solved,
         0 as reopened,
         0 as responded,
         0 as responded_on_time,
@@ -131,6 +160,7 @@ happenings as (
         0 as received,
         0 as completed,
         0 as completed_on_time,
+        0 as first_solved,
         0 as reopened,
         0 as responded,
         0 as responded_on_time,
@@ -153,6 +183,7 @@ flow_days as (
             sum(received) as received,
             sum(completed) as completed,
             sum(completed_on_time) as completed_on_time,
+            sum(first_solved) as first_solved,
             sum(reopened) as reopened,
             sum(responded) as responded,
             sum(responded_on_time) as responded_on_time,
@@ -207,6 +238,7 @@ flow_periods as (
         sum(received) as received,
         sum(completed) as completed,
         sum(completed_on_time) as completed_on_time,
+        sum(first_solved) as first_solved,
         sum(reopened) as reopened,
         sum(responded) as responded,
         sum(responded_on_time) as responded_on_time,
@@ -270,7 +302,7 @@ flow_metrics as (
         {
             'metric_id': 'ticket_reopen_rate',
             'numerator': p.reopened,
-            'denominator': p.completed
+            'denominator': p.first_solved
         },
         {
             'metric_id': 'case_end_to_end_timeliness',

@@ -108,6 +108,8 @@ final as (
         cast(timezone({{ org_time_zone() }}, received_at) as date) as received_org_date,
         cast(timezone(site_time_zone, completed_at) as date) as completed_date,
         cast(timezone({{ org_time_zone() }}, completed_at) as date) as completed_org_date,
+        cast(timezone(site_time_zone, first_solved_at) as date) as first_solved_date,
+        cast(timezone({{ org_time_zone() }}, first_solved_at) as date) as first_solved_org_date,
         cast(timezone(site_time_zone, first_response_at) as date) as responded_date,
         cast(timezone({{ org_time_zone() }}, first_response_at) as date) as responded_org_date,
         completed_at is not null as is_completed,

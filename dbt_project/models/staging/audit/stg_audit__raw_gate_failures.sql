@@ -30,7 +30,10 @@ failures as (
         source.source as source_entity,
         source.site_id,
         source.queue_id,
-        source.day as failure_date
+        source.day as failure_date,
+        -- JSON lists of the programs and channels of the failing rows (NULL in runs before them)
+        source.failing_programs,
+        source.failing_channels
     from source
     inner join latest_run
         on
