@@ -491,8 +491,8 @@ class Loader:
         results: dict[int, FileResult] = {}
         status, loaded_at = self._manifest_state(e)
         pending: list[tuple[int, _Version, tuple[str, ...]]] = []
-        first_of: dict[str, str] = {}  # content hash -> the first file of this call holding it
-        twins: list[tuple[int, _Version, str]] = []
+        digests: set[str] = set()  # content hashes of the files this call reads
+        twins: list[tuple[int, _Version]] = []
         for k, path in enumerate(paths):
             url = self._url(path)
             try:
@@ -509,15 +509,15 @@ class Loader:
                 self._manifest(v.file_id, e, url, v.size, v.digest, "duplicate", 0, 0, msg)
                 results[k] = FileResult(e.name, url, "duplicate", message=msg)
                 continue
-            if v.digest in first_of:
-                twins.append((k, v, first_of[v.digest]))
+            if v.digest in digests:
+                twins.append((k, v))
                 continue
             try:
                 header = tuple(self._check_header(e, self._csv_names(path)))
             except RejectedFile as exc:
                 results[k] = self._reject(e, url, v.size, v.digest, str(exc))
                 continue
-            first_of[v.digest] = url
+            digests.add(v.digest)
             pending.append((k, v, header))
 
         for scan in _scans(pending):
@@ -535,7 +535,7 @@ class Loader:
                 )  # fmt: skip
                 for k, v, _ in scan:
                     results[k] = self.load_file(e.name, v.path)
-        for k, v, _ in twins:  # same content twice in one landing: the later one is the copy
+        for k, v in twins:  # same content twice in one landing: the later one is the copy
             results[k] = self.load_file(e.name, v.path)
         return [results[k] for k in sorted(results)]
 
@@ -561,13 +561,7 @@ class Loader:
             self._reset(None, versions)
             self._header = header
             targets = [v.path if self.local else v.url for v in versions]
-            columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
-            listed = ", ".join(_sql_str(t) for t in targets)
-            source = (
-                f"read_csv([{listed}], header = true, auto_detect = false, columns = {{{columns}}}, "
-                "delim = ',', quote = '\"', escape = '\"', filename = '_cx_file', "
-                "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
-            )
+            source = _csv_source(targets, header, filename="_cx_file")
             con.execute("create temp table _cx_files (i int, target varchar, url varchar, file_id varchar)")
             con.executemany(
                 "insert into _cx_files values (?, ?, ?, ?)",
@@ -802,12 +796,7 @@ class Loader:
 
     def _read_csv(self, path: str, url: str, header: list[str], table: str) -> None:
         target = path if self.local else url
-        columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
-        source = (
-            f"read_csv({_sql_str(target)}, header = true, auto_detect = false, "
-            f"columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-            "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
-        )
+        source = _csv_source([target], header)
         self.con.execute(f"create temp table {table} as select row_number() over () as _ord, * from {source}")
 
     def _stage_mapped(self, e: Entity, mapping: Mapping, path: str, url: str) -> None:
@@ -1287,6 +1276,19 @@ class Loader:
                         if found == len(wanted):
                             break
         return out
+
+
+def _csv_source(targets: list[str], header: list[str], filename: str | None = None) -> str:
+    """DuckDB's `read_csv` of canonical CSV files: every column of `header` as text, no sniffing,
+    malformed rows kept aside in `_cx_rej`; `filename` names a column holding each row's file."""
+    columns = ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in header)
+    files = ", ".join(_sql_str(t) for t in targets)
+    named = f"filename = {_sql_str(filename)}, " if filename else ""
+    return (
+        f"read_csv([{files}], header = true, auto_detect = false, columns = {{{columns}}}, "
+        f"delim = ',', quote = '\"', escape = '\"', {named}"
+        "store_rejects = true, rejects_table = '_cx_rej', rejects_scan = '_cx_rej_scans')"
+    )
 
 
 def _scans(pending: list[tuple[int, _Version, tuple[str, ...]]]) -> list[list[tuple]]:
