@@ -231,7 +231,9 @@ def _print_gate(report) -> None:
 GATE_ROWS = 20
 
 
-def _run(settings: Settings, key: str, allow_incomplete: bool = False, night=None) -> None:
+def _run(
+    settings: Settings, key: str, allow_incomplete: bool = False, night=None, full_refresh: bool = False
+) -> None:
     gates = []
     with _progress() as bar:
         tasks: dict[str, int] = {}
@@ -246,6 +248,7 @@ def _run(settings: Settings, key: str, allow_incomplete: bool = False, night=Non
                 allow_incomplete=allow_incomplete,
                 on_gate=gates.append,
                 night=night,
+                full_refresh=full_refresh,
             )
         except pipeline.StageFailed as exc:
             failed = exc
@@ -305,6 +308,16 @@ NightOption = Annotated[
 ]
 
 
+FullRefresh = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="Rebuild every incremental dbt model from all raw rows (and run the dbt unit tests), "
+        "instead of only from the first day the new raw rows reach. Needed after editing a model.",
+    ),
+]
+
+
 @app.command()
 def run(
     home: Home = None,
@@ -312,6 +325,7 @@ def run(
     warehouse: Warehouse = None,
     allow_incomplete: AllowIncomplete = False,
     night: NightOption = None,
+    full_refresh: FullRefresh = False,
 ) -> None:
     """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish -> report);
     non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
@@ -319,7 +333,9 @@ def run(
 
     settings = _settings(home=home, landing=landing, warehouse=warehouse)
     keyed = Night.of(night.date()) if night else None
-    _run(settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed)
+    _run(
+        settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed, full_refresh=full_refresh
+    )
     console.print("[green]run complete[/green]")
 
 
