@@ -203,12 +203,19 @@ def _print_gate(report) -> None:
     from .gate import GateReport
 
     assert isinstance(report, GateReport)
+    judged = ""
+    if report.gate == "raw":
+        judged = (
+            f" (judged every unit-day: {report.scope_reason})"
+            if report.scope == "full"
+            else f" (judged the days changes reach: {report.scope_reason})"
+        )
     if not report.failures:
         absent = f"; absent (no files ever): {', '.join(report.absent)}" if report.absent else ""
-        console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}")
+        console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}{judged}")
         return
     shown = sorted(report.failures, key=lambda f: not f.blocking)[:GATE_ROWS]
-    title = f"{report.gate} gate: {len(report.failures)} failure(s)"
+    title = f"{report.gate} gate: {len(report.failures)} failure(s){judged}"
     if report.night is not None:
         title += f", {len(report.blocking)} on the unit-days night {report.night} judges"
     table = Table(title=title, show_lines=False)
@@ -341,8 +348,9 @@ def run(
 
 @app.command()
 def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
-    """Run the completeness gates alone on the working warehouse (raw entities, and the mart if built);
-    exit 1 on any failure. Results go to audit.validation_results and <reports>/data_docs/."""
+    """Run the completeness gates alone on the working warehouse (raw entities, every unit-day of the
+    history, and the mart if built); exit 1 on any failure. Results go to audit.validation_results
+    and <reports>/data_docs/."""
     settings = _settings(home=home, landing=landing, warehouse=warehouse)
     if not settings.warehouse.is_file():
         _fail(f"no working warehouse at {settings.warehouse}: run `cxmart load` or `cxmart run` first")
@@ -350,7 +358,7 @@ def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = 
 
     run_id = new_run_id()
     try:
-        reports = [pipeline.raw_gate(settings, run_id)]
+        reports = [pipeline.raw_gate(settings, run_id, full=True)]
         if _has_mart(settings):
             reports.append(pipeline.mart_gate(settings, run_id))
     except GateError as exc:

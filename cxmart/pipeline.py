@@ -308,10 +308,14 @@ def release_dbt() -> None:
         _release_dbt_duckdb()
 
 
-def raw_gate(settings: Settings, run_id: str | None = None, night: Night | None = None) -> GateReport:
+def raw_gate(
+    settings: Settings, run_id: str | None = None, night: Night | None = None, full: bool = False
+) -> GateReport:
     """The completeness gate on the canonical raw entities (results in audit.validation_results);
-    with a night, only failures on the unit-days it judges decide (GateReport.blocking)."""
-    return gate.run_raw_gate(settings, run_id, night)
+    with a night, only failures on the unit-days it judges decide (GateReport.blocking). It judges
+    the days the raw changes since the last publication reach, or with `full` every unit-day
+    (gate.run_raw_gate says when it does so anyway)."""
+    return gate.run_raw_gate(settings, run_id, night, full=full)
 
 
 def require_complete(checked: GateReport, allow_incomplete: bool = False) -> None:
@@ -392,7 +396,7 @@ def run(
     report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start, night=night)
     require_loaded(report)
     stage("raw gate")
-    checked = raw_gate(settings, run_id, night)
+    checked = raw_gate(settings, run_id, night, full=full_refresh)
     if on_gate:
         on_gate(checked)
     try:

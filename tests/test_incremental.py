@@ -3,9 +3,9 @@ changes reach, and publishes what a full rebuild of the same raw data publishes.
 
 One generated centre (2 sites, 12 agents, 1-10 March 2026; London is on UTC until 29 March, and
 so is the organisation) runs in three homes:
-- A: night 1 (1-8 March), night 2 (9-10 March, incremental), then a corrected export of London's
-  calls of 3 March (a late file: ten answered calls talk 100 s longer) and night 2 again, then a
-  `--full-refresh` build;
+- A: night 1 (1-8 March), night 2 (9-10 March, incremental), then corrected exports of London's
+  calls and agent states of 3 March (late files: ten answered calls talk 100 s longer, an available
+  state becomes a break) and night 2 again, then a `--full-refresh` build;
 - B: one run over 1-10 March (the full build of night 2's raw data);
 - C: one run over 1-10 March with the corrected file (the full build after the late file).
 """
@@ -54,25 +54,48 @@ def _metric_rows(settings: Settings) -> dict[tuple, tuple]:
     return {r[:5]: r[5:] for r in rows}
 
 
-def _correct_london_calls(landing: Path) -> int:
-    """Re-export London's calls of the late day with ten answered calls (offered 12:00-18:00 UTC, so
-    on the 3rd in every zone the mart uses) talking 100 s longer; returns how many changed."""
-    path = landing / "acd_contacts" / f"acd_contacts_LON_{LATE_DAY.isoformat()}.csv"
+def _rewrite(path: Path, change) -> int:
+    """Rewrite a CSV export with `change(row) -> bool` applied to each row; how many it changed."""
     with path.open(newline="") as f:
         reader = csv.DictReader(f)
         header, rows = reader.fieldnames, list(reader)
-    changed = 0
-    for row in rows:
-        hour = int(row["offered_at"][11:13])
-        if changed < 10 and row["outcome"] == "answered" and row["talk_seconds"] and 12 <= hour < 18:
-            row["talk_seconds"] = str(int(row["talk_seconds"]) + 100)
-            changed += 1
+    changed = sum(bool(change(row)) for row in rows)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(out.getvalue())
     return changed
+
+
+def _correct_london_day(landing: Path) -> tuple[int, int]:
+    """Re-export London's calls and agent states of the late day: ten answered calls (offered
+    12:00-18:00 UTC, so on the 3rd in every zone the mart uses) talk 100 s longer, and one CSS's
+    first available state in those hours becomes a break (not ready). Returns how many of each."""
+    calls = {"n": 0}
+
+    def longer(row) -> bool:
+        hour = int(row["offered_at"][11:13])
+        if calls["n"] < 10 and row["outcome"] == "answered" and row["talk_seconds"] and 12 <= hour < 18:
+            row["talk_seconds"] = str(int(row["talk_seconds"]) + 100)
+            calls["n"] += 1
+            return True
+        return False
+
+    states = {"n": 0}
+
+    def on_break(row) -> bool:
+        if states["n"] == 0 and row["state"] == "available" and 12 <= int(row["started_at"][11:13]) < 18:
+            row["state"], row["reason"] = "not_ready", "break"
+            states["n"] += 1
+            return True
+        return False
+
+    day = LATE_DAY.isoformat()
+    return (
+        _rewrite(landing / "acd_contacts" / f"acd_contacts_LON_{day}.csv", longer),
+        _rewrite(landing / "agent_states" / f"agent_states_LON_{day}.csv", on_break),
+    )
 
 
 def _mark(settings: Settings) -> tuple:
@@ -145,7 +168,7 @@ def nights(tmp_path_factory) -> dict:
     pipeline.run(b, TEST_KEY, night=BOTH)
     out["b"] = _published(b)
 
-    out["corrected"] = _correct_london_calls(landing)
+    out["corrected"] = _correct_london_day(landing)
     pipeline.run(a, TEST_KEY, night=NIGHT2)
     out["a_late"] = _published(a)
     out["a_late_metrics"] = _metric_rows(a)
@@ -189,7 +212,7 @@ def test_an_incremental_night_leaves_the_days_before_its_changes_as_they_were(ni
 
 
 def test_a_late_file_changes_exactly_its_day_and_its_month(nights):
-    assert nights["corrected"] == 10
+    assert nights["corrected"] == (10, 1)
     before, after = nights["a_night2_metrics"], nights["a_late_metrics"]
     assert before.keys() == after.keys()
     changed = {k for k in before if before[k] != after[k]}
@@ -200,6 +223,13 @@ def test_a_late_file_changes_exactly_its_day_and_its_month(nights):
     assert len(aht) == 1
     assert after[aht[0]][0] - before[aht[0]][0] == pytest.approx(1000.0)
     assert after[aht[0]][1] == before[aht[0]][1]
+    # the available state that became a break: London's occupancy and adherence changed that day
+    # (occupancy's denominator, handling + available, lost the state's seconds)
+    london = {k[0] for k in changed if k[1] == "site" and k[2] == "LON" and k[3] == "day"}
+    assert {"occupancy", "schedule_adherence"} <= london
+    occupancy = ("occupancy", "site", "LON", "day", LATE_DAY)
+    assert after[occupancy][0] == before[occupancy][0]
+    assert after[occupancy][1] < before[occupancy][1]
 
 
 def test_after_a_late_file_the_incremental_mart_equals_a_full_rebuild_and_a_full_refresh(nights):

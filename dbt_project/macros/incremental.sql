@@ -134,3 +134,46 @@
         delete from {{ this }} where {{ incremental_items_where(column, entities) }}
     {%- endif -%}
 {%- endmacro -%}
+
+{#- For a model keyed by a local date column whose rows on a date depend on raw rows of that date
+    and the days before it (an agent's day from its shifts and states, a CSS's chat islands): the
+    first date it rebuilds ('YYYY-MM-DD'), `days_before` days before the first UTC day the pending
+    changes to `entities` reach (a UTC day is the day before in a zone west of UTC, and a shift or
+    state begun the day before runs into it); none when built in full, '9999-12-31' when nothing
+    changed. -#}
+{%- macro incremental_first_date(entities, days_before, items=false) -%}
+    {%- set first_day = incremental_from(entities, items=items) -%}
+    {%- if first_day is none or first_day == '9999-12-31' -%}
+        {{ return(first_day) }}
+    {%- endif -%}
+    {%- set first = modules.datetime.date.fromisoformat(first_day) -%}
+    {{ return((first - modules.datetime.timedelta(days=days_before)).isoformat()) }}
+{%- endmacro -%}
+
+{#- `column >= <first_date>` for a date column, or `true` when built in full. -#}
+{%- macro incremental_since_date(column, first_date) -%}
+    {%- if first_date is none -%}
+        true
+    {%- else -%}
+        {{ column }} >= date '{{ first_date }}'
+    {%- endif -%}
+{%- endmacro -%}
+
+{#- `column >= <first_date> - days` for a timestamp column (the rows a rebuilt date reads, from
+    that many days before it), or `true` when built in full. -#}
+{%- macro incremental_since_timestamp(column, first_date, days) -%}
+    {%- if first_date is none -%}
+        true
+    {%- else -%}
+        {{ column }} >= timestamptz '{{ first_date }} 00:00:00+00' - to_days({{ days }})
+    {%- endif -%}
+{%- endmacro -%}
+
+{#- The pre-hook of an incremental model keyed by a local date column: delete the dates it rebuilds. -#}
+{%- macro incremental_delete_since(date_column, first_date) -%}
+    {%- if first_date is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }} where {{ date_column }} >= date '{{ first_date }}'
+    {%- endif -%}
+{%- endmacro -%}
