@@ -770,6 +770,7 @@ class Loader:
         time zone and line numbering; an empty `_cx_excl` when the reader excluded nothing."""
         self._header = self._check_header(e, staged.columns)
         self._reader_error = staged.checks
+        self._not_row = staged.not_rows
         self._staged_zone = staged.time_zone
         self._lines = dict(staged.lines)
         self._header_rows = dict(staged.header_rows)
@@ -880,7 +881,9 @@ class Loader:
         self._staged_zone: str | None = ENTITY_ZONE  # a vendor reader's zone for offset-less timestamps
         self._lines: dict[int, str] = {}  # file index -> 'csv' | 'record' (how records become lines)
         self._reader_error = False  # the reader staged a `_reader_error` column
+        self._not_row = False  # ... and a `_not_row` column (records staged only to quarantine them)
         self._extra_temp: list[str] = []  # the reader's own temp tables
+        self._rejects_taken = False  # a vendor unit's malformed CSV rows are already quarantined
 
     def _drop_temp(self, entity_only: bool = False) -> None:
         """Drop the load's temp tables; `entity_only`: only those of one entity of a vendor unit
@@ -1091,14 +1094,17 @@ class Loader:
             valid, where = "src._valid", "where not src._blank"
         else:
             valid, where = "true", ""
-        # A vendor reader's own checks (e.g. a score outside the declared scale).
+        # A vendor reader's own checks (e.g. a score outside the declared scale); a record the
+        # reader staged only to quarantine it (`_not_row`, e.g. an unknown event) gets its reason
+        # alone, not the typing errors of the columns it could not fill.
         reader_error = "src._reader_error" if self._reader_error else "null::varchar"
+        not_row = "coalesce(src._not_row, false)" if self._not_row else "false"
         errors.insert(0, "_reader_error")
         cols = ", ".join(_ident(n) for n in e.column_names)
         return f"""
             with staged as (
                 select src._ord, {valid} as _valid, {attributes} as attributes, {site_zone}
-                    {reader_error} as _reader_error,
+                    {reader_error} as _reader_error, {not_row} as _not_row,
                     {", ".join(raws)}
                 from _cx_src as src {join} {where}
             ),
@@ -1107,7 +1113,9 @@ class Loader:
             ),
             checked as (
                 select _ord, {cols}, attributes,
-                    list_filter([{", ".join(errors) or "null"}], lambda x: x is not null) as _errors
+                    case when _not_row then [coalesce(_reader_error, 'not a row')]
+                        else list_filter([{", ".join(errors) or "null"}], lambda x: x is not null)
+                    end as _errors
                 from cleaned
             )
             select * from checked
@@ -1263,15 +1271,18 @@ class Loader:
         if e.primary_key:
             match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
             con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
-        if together:
+        params: list = [file_id]
+        if together:  # a reader's rows: each names its own file version and record in it
+            fid = "coalesce(list_extract(?, s._src_file + 1), ?)"
             row, join = "s._src_ord", " join _cx_src as s on s._ord = g._ord"
+            params = [[v.file_id for v in self._versions], file_id]
         else:
-            row, join = "g._ord", ""
+            fid, row, join = "?", "g._ord", ""
         gcols = ", ".join(f"g.{_ident(n)}" for n in e.column_names)
         rows = con.execute(
             f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
-            f"select {gcols}, g.attributes, ?, {row}, now() from {good} as g{join}",
-            [file_id],
+            f"select {gcols}, g.attributes, {fid}, {row}, now() from {good} as g{join}",
+            params,
         ).fetchone()[0]
         quarantine = self._store_rejects(e, rejects, bad, excluded, lines)
         return rows, quarantine, replaced
@@ -1329,17 +1340,21 @@ class Loader:
 
     def _structural_rejects(self) -> list[tuple[int, int, str]]:
         """Rows DuckDB's CSV reader could not split into the header's columns: (file index, line, reason)."""
-        if self._fmt != "csv":
+        if self._fmt != "csv" or self._rejects_taken:
             return []
-        try:
-            rows = self.con.execute(
-                "select s.file_path, r.line, string_agg(distinct r.error_type, ', ' "
-                "order by r.error_type), string_agg(distinct r.error_message, '; ' "
-                "order by r.error_message) from _cx_rej as r join _cx_rej_scans as s "
-                "using (scan_id, file_id) group by all order by 1, 2"
-            ).fetchall()
-        except duckdb.CatalogException:
+        # (a failed statement would abort the load's transaction: look before reading)
+        if not self.con.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name = '_cx_rej'"
+        ).fetchone()[0]:
             return []
+        # a vendor unit's malformed CSV rows are quarantined once, under its first entity
+        self._rejects_taken = self._path is None
+        rows = self.con.execute(
+            "select s.file_path, r.line, string_agg(distinct r.error_type, ', ' "
+            "order by r.error_type), string_agg(distinct r.error_message, '; ' "
+            "order by r.error_message) from _cx_rej as r join _cx_rej_scans as s "
+            "using (scan_id, file_id) group by all order by 1, 2"
+        ).fetchall()
         index = {}
         for i, v in enumerate(self._versions):
             index[v.path] = index[v.url] = i

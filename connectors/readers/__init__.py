@@ -7,6 +7,7 @@ interface only. README.md "Vendor exports" documents what each reader expects an
 
 from __future__ import annotations
 
+from .asterisk import AsteriskReader
 from .base import Claim, Landing, Reader
 from .mapped import MappedReader
 from .qualtrics import QualtricsReader
@@ -18,6 +19,7 @@ READERS: tuple[Reader, ...] = (
     MappedReader(),
     WorkdayReader(),
     QualtricsReader(),
+    AsteriskReader(),
 )
 
 

@@ -82,6 +82,9 @@ class Staged:
     columns: list[str]
     # `_cx_src` has a `_reader_error` column: a non-empty reason quarantines the row.
     checks: bool = False
+    # `_cx_src` also has a `_not_row` column: true for a record staged only to be quarantined with
+    # its `_reader_error` (an unknown event, a line that is not a record), whose columns need not type.
+    not_rows: bool = False
     # Zone of timestamps without a UTC offset: an IANA name, 'site' (each row's site), None (offsets
     # required) or ENTITY_ZONE (the entity's declaration in sources.yml).
     time_zone: str | None = ENTITY_ZONE
