@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .asterisk import AsteriskReader
 from .base import Claim, Landing, Reader
+from .genesys import GenesysCloudReader
 from .mapped import MappedReader
 from .qualtrics import QualtricsReader
 from .workday import WorkdayReader
@@ -20,6 +21,7 @@ READERS: tuple[Reader, ...] = (
     WorkdayReader(),
     QualtricsReader(),
     AsteriskReader(),
+    GenesysCloudReader(),
 )
 
 
