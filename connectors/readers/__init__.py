@@ -7,6 +7,7 @@ interface only. README.md "Vendor exports" documents what each reader expects an
 
 from __future__ import annotations
 
+from .amazon_connect import AmazonConnectReader
 from .asterisk import AsteriskReader
 from .base import Claim, Landing, Reader
 from .genesys import GenesysCloudReader
@@ -22,6 +23,7 @@ READERS: tuple[Reader, ...] = (
     QualtricsReader(),
     AsteriskReader(),
     GenesysCloudReader(),
+    AmazonConnectReader(),
 )
 
 
