@@ -14,6 +14,7 @@ from .genesys import GenesysCloudReader
 from .mapped import MappedReader
 from .qualtrics import QualtricsReader
 from .workday import WorkdayReader
+from .zendesk import ZendeskReader
 
 # In the order they are asked: the first reader claiming a folder reads it. A folder with a
 # `_mapping.yml` is a mapped call log whatever its name, so the mapped reader is asked first.
@@ -24,6 +25,7 @@ READERS: tuple[Reader, ...] = (
     AsteriskReader(),
     GenesysCloudReader(),
     AmazonConnectReader(),
+    ZendeskReader(),
 )
 
 

@@ -60,6 +60,8 @@ class Unit:
     claim: Claim
     paths: list[str]
     together: bool = False  # several files make the rows together (the first one drives)
+    # what a reader keeps between `prepare` and its `stage` calls while the unit loads
+    state: dict = field(default_factory=dict)
 
     @property
     def reader(self) -> Reader:
