@@ -13,6 +13,7 @@ from .base import Claim, Landing, Reader
 from .genesys import GenesysCloudReader
 from .mapped import MappedReader
 from .qualtrics import QualtricsReader
+from .servicenow import ServiceNowReader
 from .workday import WorkdayReader
 from .zendesk import ZendeskReader
 
@@ -26,6 +27,7 @@ READERS: tuple[Reader, ...] = (
     GenesysCloudReader(),
     AmazonConnectReader(),
     ZendeskReader(),
+    ServiceNowReader(),
 )
 
 
