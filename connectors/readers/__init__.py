@@ -11,6 +11,7 @@ from .amazon_connect import AmazonConnectReader
 from .asterisk import AsteriskReader
 from .base import Claim, Landing, Reader
 from .genesys import GenesysCloudReader
+from .intercom import IntercomReader
 from .mapped import MappedReader
 from .qualtrics import QualtricsReader
 from .servicenow import ServiceNowReader
@@ -28,6 +29,7 @@ READERS: tuple[Reader, ...] = (
     AmazonConnectReader(),
     ZendeskReader(),
     ServiceNowReader(),
+    IntercomReader(),
 )
 
 
