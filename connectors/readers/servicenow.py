@@ -55,8 +55,8 @@ _KEYS = (
     "states",
     "channels",
     "slas",
+    "channel",
 )
-_DURATION_EPOCH = "timestamp '1970-01-01 00:00:00'"
 
 
 class ServiceNowReader(Reader):
@@ -209,7 +209,10 @@ class ServiceNowReader(Reader):
             create temp table _cx_src as
             select row_number() over (order by x._src_file, x._src_ord) as _ord, x._src_file, x._src_ord,
                 x.sys_id as ticket_id, x.parent_id as case_id, {p["site_id"]} as site_id,
-                {p["program_id"]} as program_id, {p["queue_id"]} as queue_id, x.channel, x.priority,
+                {p["program_id"]} as program_id, {p["queue_id"]} as queue_id,
+                coalesce(x.channel, case when x.contact_type is null then {q(cfg.get("channel"))} end)
+                    as channel,
+                x.priority,
                 x.caller as customer_key, x.opened_at as received_at,
                 resp.due as response_due_at,
                 case when x.status in ('solved', 'closed') then coalesce(x.resolved_at, x.closed_at) end
