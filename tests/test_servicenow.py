@@ -77,12 +77,12 @@ def test_sample_counts_worked_out_from_the_csv_files(sample):
 
 TASK = (
     "sys_id,sys_class_name,number,opened_at,resolved_at,closed_at,state,priority,assignment_group_value,"
-    "assigned_to_value,contact_type,parent_value\n"
-    """I1,incident,INC001,2026-03-02 09:00:00,,,,2,GRP1,U1,email,
-I2,incident,INC002,2026-03-02 10:00:00,,,,3,GRP1,U1,phone,
-I3,incident,INC003,2026-03-02 11:00:00,,,,3,GRP2,,self-service,
-R1,sc_req_item,RITM001,2026-03-03 09:00:00,,2026-03-04 09:00:00,3,4,GRP2,U2,self-service,REQ1
-X1,problem,PRB001,2026-03-03 09:00:00,,,101,4,GRP2,,,
+    "assigned_to_value,contact_type,parent_value,time_worked\n"
+    """I1,incident,INC001,2026-03-02 09:00:00,,,,2,GRP1,U1,email,,1970-01-01 00:25:00
+I2,incident,INC002,2026-03-02 10:00:00,,,,3,GRP1,U1,phone,,
+I3,incident,INC003,2026-03-02 11:00:00,,,,3,GRP2,,self-service,,
+R1,sc_req_item,RITM001,2026-03-03 09:00:00,,2026-03-04 09:00:00,3,4,GRP2,U2,self-service,REQ1,
+X1,problem,PRB001,2026-03-03 09:00:00,,,101,4,GRP2,,,,
 """
 )
 INCIDENT = """sys_id,incident_state,resolved_at,reopened_time,caller_id_value,category
@@ -118,16 +118,16 @@ def test_hand_made_tables_worked_by_hand(home):
     assert query(
         wh,
         "select ticket_id, case_id, queue_id, program_id, site_id, channel, priority, received_at, "
-        "response_due_at, completed_at, due_at, status from raw.tickets order by ticket_id",
+        "response_due_at, completed_at, due_at, status, handle_seconds from raw.tickets order by ticket_id",
     ) == [
         # I1: incident_state 7 (Closed), resolved 15:00 (its completion; closed later), reopened the
         # next morning. Its SLAs: RESP (response) due 13:00, RESO (resolution) due 4 March 09:00;
-        # the cancelled RESO is not its due time.
+        # the cancelled RESO is not its due time. Time worked 00:25:00: 1,500 s handled.
         ("I1", None, "SERVICEDESK", "IT", "MAD", "email", "2", t(2026, 3, 2, 9), t(2026, 3, 2, 13),
-         t(2026, 3, 2, 15), t(2026, 3, 4, 9), "closed"),
+         t(2026, 3, 2, 15), t(2026, 3, 4, 9), "closed", 1500.0),
         # R1: a requested item (declared), state 3 (Closed Complete for a task), part of REQ1.
         ("R1", "REQ1", "FULFILMENT", "IT", "MAD", "web", "4", t(2026, 3, 3, 9), None, t(2026, 3, 4, 9), None,
-         "closed"),
+         "closed", None),
     ]  # fmt: skip
     # I1's milestones: opened, resolved, reopened (after the resolution), no closed_at exported.
     assert query(

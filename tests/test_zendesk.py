@@ -112,6 +112,8 @@ group_id,Z1,2020-05-20 09:00:00,G2
 status,Z1,2020-05-20 09:00:00,open
 status,Z1,2020-05-21 09:00:00,solved
 priority,Z1,2020-05-16 02:00:00,high
+360011111111,Z1,2020-05-19 10:00:00,600
+360011111111,Z1,2020-05-21 09:00:00,900
 """
 SLA = """ticket_id,sla_policy_id,policy_applied_at
 Z1,P1,2020-05-16 02:00:00
@@ -133,6 +135,7 @@ H1,S1,2020-05-18,2020-05-18,Test holiday
 HAND_SOURCES = """
 zendesk:
   time_zone: UTC
+  time_spent_field: "360011111111"  # the Time Tracking app's "Total time spent (sec)"
   site_id: SFO
   queues:
     G1: {queue_id: SUPPORT, program_id: HELP}
@@ -155,17 +158,18 @@ def test_hand_made_tables_worked_by_hand(home):
     row = query(
         wh,
         "select ticket_id, site_id, program_id, queue_id, channel, received_at, first_response_at, "
-        "response_due_at, completed_at from raw.tickets",
+        "response_due_at, completed_at, handle_seconds from raw.tickets",
     )
     # Z1 arrives Friday 15 May 2020 19:00 PDT (02:00 UTC on the 16th). Policy P1's target for high
     # in force then is 240 business minutes of S1 (Mon-Fri 08:00-20:00 Pacific): 60 on Friday
     # (19:00-20:00), Monday the 18th is a holiday, 180 more on Tuesday from 08:00: due Tuesday
     # 11:00 PDT = 18:00 UTC. The first public agent comment (the request itself and the private
-    # note do not count) is on Monday 17:00 UTC. Solved twice: completed at the last solve.
+    # note do not count) is on Monday 17:00 UTC. Solved twice: completed at the last solve. The
+    # total time spent field reads 600 s at the first solve, 900 s at the last: 900 s handled.
     assert row == [
         ("Z1", "SFO", "HELP", "SUPPORT", "email", dt.datetime(2020, 5, 16, 2, tzinfo=UTC),
          dt.datetime(2020, 5, 18, 17, tzinfo=UTC), dt.datetime(2020, 5, 19, 18, tzinfo=UTC),
-         dt.datetime(2020, 5, 21, 9, tzinfo=UTC)),
+         dt.datetime(2020, 5, 21, 9, tzinfo=UTC), 900.0),
     ]  # fmt: skip
     # The reopen on the 20th comes with a move to group G2 (BILLING): events carry the group then.
     assert query(

@@ -161,7 +161,12 @@ class ServiceNowReader(Reader):
                 {t("priority")} as priority, {t("assignment_group_value")} as group_id,
                 {t("assigned_to_value")} as assignee_id, lower({t("contact_type")}) as contact_type,
                 {i("caller_id_value")} as caller, {t("parent_value")} as parent_id,
-                {t("due_date")} as due_date, {i("category")} as category
+                {t("due_date")} as due_date, {i("category")} as category,
+                -- Time Worked: a glide duration Fivetran lands as a date-time from the epoch
+                coalesce(
+                    epoch(try_cast({t("time_worked")} as timestamp)),
+                    try_cast({t("time_worked")} as double)
+                ) as time_worked
             from ({task}) as t
             full join ({incident}) as i on trim(i.sys_id) = trim(t.sys_id)
         """)
@@ -218,6 +223,7 @@ class ServiceNowReader(Reader):
                 case when x.status in ('solved', 'closed') then coalesce(x.resolved_at, x.closed_at) end
                     as completed_at,
                 coalesce(res.due, x.due_date) as due_at, x.status, x.assignee_id,
+                cast(x.time_worked as varchar) as handle_seconds,
                 x.number as servicenow_number, x.class as servicenow_class, x.state as servicenow_state,
                 x.category as servicenow_category, x.contact_type as servicenow_contact_type,
                 case
@@ -246,8 +252,8 @@ class ServiceNowReader(Reader):
         """)
         columns = [
             "ticket_id", "case_id", "site_id", "program_id", "queue_id", "channel", "priority",
-            "customer_key",
-            "received_at", "response_due_at", "completed_at", "due_at", "status", "assignee_id",
+            "customer_key", "received_at", "response_due_at", "completed_at", "due_at", "status",
+            "assignee_id", "handle_seconds",
             "servicenow_number", "servicenow_class", "servicenow_state", "servicenow_category",
             "servicenow_contact_type",
         ]  # fmt: skip

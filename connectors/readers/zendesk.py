@@ -67,7 +67,10 @@ RAILS_ZONES = {
     "Sydney": "Australia/Sydney", "Melbourne": "Australia/Melbourne", "Auckland": "Pacific/Auckland",
     "Montevideo": "America/Montevideo",
 }  # fmt: skip
-_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues", "channels", "time_zones", "schedule_id")
+_KEYS = (
+    "time_zone", "site_id", "program_id", "queue_id", "queues", "channels", "time_zones", "schedule_id",
+    "time_spent_field",
+)  # fmt: skip
 _TS_FMT = "'%Y-%m-%dT%H:%M:%S.%f'"
 
 
@@ -107,6 +110,8 @@ class ZendeskReader(Reader):
             return f"timezone({q(zone)}, try_cast({expr} as timestamp))" if zone else "null::timestamptz"
 
         not_deleted = lambda t, a: f"coalesce(lower({c(t, a, '_fivetran_deleted')}), 'false') <> 'true'"  # noqa: E731
+        # The Time Tracking app's total time spent: a ticket column, else a custom field's history.
+        spent = str(cfg.get("time_spent_field") or "")
         st.temp("_cx_z_tk")
         st.con.execute(f"""
             create temp table _cx_z_tk as
@@ -120,7 +125,8 @@ class ZendeskReader(Reader):
                 lower({c("ticket", "t", "via_channel")}) as via_channel,
                 {c("ticket", "t", "due_at")} as due_at,
                 {c("ticket", "t", "type")} as ticket_type, {c("ticket", "t", "problem_id")} as problem_id,
-                {c("ticket", "t", "brand_id")} as brand_id
+                {c("ticket", "t", "brand_id")} as brand_id,
+                {c("ticket", "t", spent) if spent in h["ticket"] else "null::varchar"} as time_spent
             from _cx_z_ticket as t
             where {not_deleted("ticket", "t")}
             qualify row_number() over (
@@ -396,6 +402,10 @@ class ZendeskReader(Reader):
                 where lower(coalesce(c.public, 'true')) = 'true'
             )"""
         ts = f"strftime(timezone('UTC', {{}}), {_TS_FMT}) || '+00:00'"
+        # the Time Tracking app's total time spent, when kept in a custom field's history: its
+        # latest value
+        spent = str(cfg.get("time_spent_field") or "").lower()
+        spent_history = self._as_of(spent, "timestamptz '9999-12-31 00:00:00+00'", "tk.ticket_id")
         st.con.execute(f"""
             create temp table _cx_src as
             with replies as (
@@ -423,6 +433,7 @@ class ZendeskReader(Reader):
                 case when tk.status in ('solved', 'closed')
                     then coalesce(s.last_solved_text, s.closed_text, tk.updated_at) end as completed_at,
                 tk.due_at, tk.status, tk.assignee_id,
+                coalesce(tk.time_spent, {spent_history}) as handle_seconds,
                 tk.via_channel as zendesk_via_channel, tk.ticket_type as zendesk_type,
                 tk.brand_id as zendesk_brand_id, tk.group_id as zendesk_group_id,
                 case when tk.status in ('solved', 'closed') and s.last_solved is null and s.closed is null
@@ -468,6 +479,7 @@ class ZendeskReader(Reader):
                 "due_at",
                 "status",
                 "assignee_id",
+                "handle_seconds",
                 "zendesk_via_channel",
                 "zendesk_type",
                 "zendesk_brand_id",
