@@ -75,6 +75,8 @@ _BOOKKEEPING_DDL = (
     )""",
     # warehouses made before loads were keyed by night
     f"alter table {MANIFEST} add column if not exists night varchar",
+    # what a vendor reader's unit was read with: a changed declaration reads the folder again
+    f"alter table {MANIFEST} add column if not exists declared varchar",
     f"""create table if not exists {EXCLUDED} (
         file_id varchar not null,
         entity varchar not null,
@@ -684,12 +686,16 @@ class Loader:
             return [dataclasses.replace(v, also="" if name == primary else name) for v in base]
 
         ids = {n: [v.file_id for v in versions(n)] for n in entities}
-        state = dict(
-            self.con.execute(
-                f"select file_id, status from {MANIFEST} where file_id in (select unnest(?))",
+        # A unit read before with other declarations (its sources.yml block, the zones) is read
+        # again, as if its files had changed.
+        declared = unit.reader.fingerprint(self, unit.claim)
+        state = {
+            file_id: status if status != "loaded" or seen == declared else "declared otherwise"
+            for file_id, status, seen in self.con.execute(
+                f"select file_id, status, declared from {MANIFEST} where file_id in (select unnest(?))",
                 [[i for n in entities for i in ids[n]]],
             ).fetchall()
-        )
+        }
         if all(state.get(i) in ("loaded", "duplicate") for n in entities for i in ids[n]):
             return [FileResult(n, where, "unchanged", message="already loaded") for n in entities]
         if not unit.together:  # the same export under another name is a duplicate, not loaded again
@@ -712,6 +718,7 @@ class Loader:
         self.con.execute("begin transaction")
         try:
             self._reset(None, base)
+            self._declared = declared
             unit.reader.prepare(self, unit)
             for name in entities:
                 e = schema.entity(name)
@@ -743,8 +750,12 @@ class Loader:
                                     n_bad, msg))  # fmt: skip
                 self._manifest_many(entries)
                 if unit.together:
-                    changed = sum(1 for i in ids[name] if state.get(i) != "loaded")
+                    changed = sum(
+                        1 for i in ids[name] if state.get(i) not in ("loaded", "declared otherwise")
+                    )
                     msg = f"{len(base)} file(s) read together, {changed} new or changed"
+                    if any(state.get(i) == "declared otherwise" for i in ids[name]):
+                        msg += ", declarations changed"
                     msg += f"; replaced {replaced} rows derived before" if replaced else ""
                 else:
                     msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
@@ -763,6 +774,8 @@ class Loader:
         except BaseException:
             self.con.execute("rollback")
             raise
+        finally:
+            self._declared = None
         return results
 
     def _use(self, e: Entity, staged: Staged) -> None:
@@ -884,6 +897,7 @@ class Loader:
         self._not_row = False  # ... and a `_not_row` column (records staged only to quarantine them)
         self._extra_temp: list[str] = []  # the reader's own temp tables
         self._rejects_taken = False  # a vendor unit's malformed CSV rows are already quarantined
+        self._declared: str | None = None  # fingerprint of the declarations a vendor unit is read with
 
     def _drop_temp(self, entity_only: bool = False) -> None:
         """Drop the load's temp tables; `entity_only`: only those of one entity of a vendor unit
@@ -919,11 +933,11 @@ class Loader:
         columns[1] = [e.name for e in columns[1]]
         self.con.execute(
             f"insert or replace into {MANIFEST} (file_id, entity, path, size_bytes, content_hash, "
-            "status, rows_loaded, rows_quarantined, message, loaded_at, night) "
+            "status, rows_loaded, rows_quarantined, message, loaded_at, night, declared) "
             "select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), "
             "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-            "unnest(?::varchar[]), now(), ?",
-            [*columns, self.night],
+            "unnest(?::varchar[]), now(), ?, ?",
+            [*columns, self.night, self._declared],
         )
 
     # -- reading into an all-text staging table ----------------------------------------------

@@ -220,10 +220,11 @@ def test_hand_made_conversations_worked_by_hand(home):
         "agent_id, wrap_seconds from raw.chat_sessions",
     ) == [("G", "QC", _at(11, 0), _at(11, 0, 20), True, _at(11, 9), "customer_left", "A3", 60.0)]
 
-    # Declaring what 'spam' means makes D a row (and the quarantine goes with the re-derivation).
+    # Declaring what 'spam' means reads the folder again (its files unchanged): D becomes a row,
+    # and its quarantine record goes with the earlier derivation.
     (landing / "sources.yml").write_text(HAND_SOURCES + "  disconnect_types: {spam: abandoned}\n")
-    write(landing, "genesys_cloud", "conversations_2026-03-10.jsonl", "\n".join(lines) + "\n\n")
     (acd, _chat) = load(landing, wh).files
     assert (acd.status, acd.rows, acd.quarantined) == ("replaced", 6, 2)
+    assert acd.message.endswith("0 new or changed, declarations changed; replaced 5 rows derived before")
     assert query(wh, "select outcome from raw.acd_contacts where contact_id = 'D'") == [("abandoned",)]
     assert Path(query(wh, "select path from raw._quarantine limit 1")[0][0]).name.endswith(".jsonl")

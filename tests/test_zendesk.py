@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 from vendor_samples import ZENDESK, link_sample
 
-from conftest import load, query, write
+from cxmart.connectors.loader import Loader
+
+from conftest import TEST_KEY, load, query, write
 
 UTC = dt.UTC
 
@@ -207,14 +210,38 @@ def test_a_schedule_in_an_unknown_zone_is_quarantined_until_declared(home):
     assert query(wh, "select distinct reason from raw._quarantine") == [
         ("time zone Middle Earth of schedule S1 is not known: declare zendesk.time_zones",)
     ]
+    # Declaring the zone reads the folder again, though no file changed.
     (landing / "sources.yml").write_text(
         "zendesk:\n  time_zone: UTC\n  time_zones: {Middle Earth: Europe/Dublin}\n"
     )
-    write(
-        landing,
-        "zendesk",
-        "schedule.csv",
-        SCHEDULE.replace("Pacific Time (US & Canada)", "Middle Earth") + "\n",
-    )
-    got = {f.entity: (f.rows, f.quarantined) for f in load(landing, wh).files}
-    assert got["calendars"] == (5, 0)
+    got = {f.entity: (f.status, f.rows, f.quarantined) for f in load(landing, wh).files}
+    assert got["calendars"] == ("loaded", 5, 0)
+    assert query(wh, "select count(*) from raw._quarantine") == [(0,)]
+    assert [f.status for f in load(landing, wh).files] == ["unchanged"] * 4
+
+
+def test_an_airflow_family_loads_only_its_own_entities_of_the_folder(home):
+    """The DAG loads reference data first, then each source family: the Zendesk folder gives
+    calendars and holidays (reference) and tickets and their events (ticketing)."""
+    landing, wh = home / "landing", home / "warehouse.duckdb"
+    write(landing, "zendesk", "ticket.csv", TICKET)
+    write(landing, "zendesk", "schedule.csv", SCHEDULE)
+    (landing / "sources.yml").write_text(HAND_SOURCES)
+    con = duckdb.connect(str(wh))
+    try:
+        reference = Loader(
+            con, str(landing), TEST_KEY, entities=["sites", "calendars", "holidays"]
+        ).load_all()
+        assert [(f.entity, f.status, f.rows) for f in reference.files] == [
+            ("calendars", "loaded", 5), ("holidays", "loaded", 0)
+        ]  # fmt: skip
+        assert con.execute("select count(*) from raw.tickets").fetchone() == (0,)
+        ticketing = Loader(con, str(landing), TEST_KEY, entities=["tickets", "ticket_events"])
+        ticketing = ticketing.load_all()
+        assert [(f.entity, f.status) for f in ticketing.files] == [
+            ("tickets", "loaded"), ("ticket_events", "loaded")
+        ]  # fmt: skip
+        again = Loader(con, str(landing), TEST_KEY).load_all()
+        assert [f.status for f in again.files] == ["unchanged"] * 4
+    finally:
+        con.close()

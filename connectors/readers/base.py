@@ -27,7 +27,9 @@ and queue declarations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Protocol
@@ -181,6 +183,12 @@ class Reader:
 
     def prepare(self, st: Staging, unit: Unit) -> None:
         """Read what every entity of the unit needs, once (before the first `stage`)."""
+
+    def fingerprint(self, st: Staging, claim: Claim) -> str:
+        """What a unit is read with besides its files (the reader's sources.yml block, the entities'
+        declared zones): when it changes, the loader reads the unit again."""
+        data = {"declared": st.settings(self.name), "zones": {e: st.time_zone_for(e) for e in claim.entities}}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
         """Create `_cx_src` (and optionally `_cx_excl`) for one entity of the unit."""
@@ -347,12 +355,3 @@ def reject_unknown_keys(cfg: dict, key: str, known: Iterable[str]) -> None:
     unknown = sorted(set(cfg) - set(known))
     if unknown:
         raise ReaderError(f"sources.yml {key}: unknown key(s) {', '.join(map(str, unknown))}")
-
-
-def files_by_suffix(paths: list[str], suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """(paths ending in one of `suffixes`, the others)."""
-    yes = [p for p in paths if p.lower().endswith(suffixes)]
-    return yes, [p for p in paths if p not in yes]
-
-
-Matcher = Callable[[str], bool]

@@ -8,6 +8,9 @@ in it is one load unit, read with its own header and mapped to the mapping's tar
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+
 import yaml
 
 from ..mapping import MAPPING_FILE, Mapping, MappingError
@@ -26,6 +29,10 @@ class MappedReader(Reader):
         except (yaml.YAMLError, MappingError) as exc:
             raise ReaderError(f"{landing.url(rel)}: {exc}") from exc
         return Claim(self, folder, (mapping.target.name,), config=mapping)
+
+    def fingerprint(self, st: Staging, claim: Claim) -> str:
+        """A mapped file is read with its mapping (not sources.yml): a changed mapping reads it again."""
+        return hashlib.sha256(repr(dataclasses.asdict(claim.config)).encode()).hexdigest()[:16]
 
     def units(self, claim: Claim, paths: list[str]) -> tuple[list[Unit], list[tuple[str, str]]]:
         return [Unit(claim, [p]) for p in paths], []
