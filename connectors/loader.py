@@ -1,8 +1,12 @@
 """Land canonical export files in DuckDB's `raw` schema: idempotent, atomic, strict and streaming.
 
 The new canonical CSV files of one entity are read together, in one DuckDB scan per up to
-`SCAN_BYTES` (`load_files`); every other file (Parquet, JSON lines, a mapped source, a vendor
-export) and a scan DuckDB cannot finish are loaded one file at a time. Either way, each file:
+`SCAN_BYTES` (`load_files`); every other canonical file (Parquet, JSON lines) and a scan DuckDB
+cannot finish are loaded one file at a time. A landing folder that is not a canonical entity is
+read by the vendor reader that claims it (`connectors/readers/`: the interface in `base.py`, the
+registry in `__init__.py`), one load unit per transaction (`load_unit`): the reader reshapes the
+vendor's records into canonical rows in SQL, and the loader does the rest below. Either way, each
+file:
 
 1. its content hash is looked up in the load manifest (`raw._load_manifest`): a file
    already loaded with the same content is skipped, and the same content under another
