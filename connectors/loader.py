@@ -59,6 +59,23 @@ log = logging.getLogger(__name__)
 MANIFEST = "raw._load_manifest"
 QUARANTINE = "raw._quarantine"
 EXCLUDED = "raw._excluded"  # records of a mapped source that are not rows of its target
+# What each load changed, for dbt's incremental models (dbt_project/macros/incremental.sql): per
+# canonical entity, the UTC day and item (contact, chat or ticket id) of every row inserted or
+# removed; a reference entity's change is one row without a day (every incremental model is then
+# rebuilt in full). Pending until the mart built from it is published (mark_changes_built).
+CHANGES = "raw._changes"
+# The item a fact row belongs to, when one item's rows make one fact row (a contact's segments,
+# a chat's messages, a ticket's events): the item's earliest day is where its rebuild starts.
+CHANGE_ITEMS = {
+    "acd_contacts": "contact_id",
+    "chat_sessions": "chat_id",
+    "chat_messages": "chat_id",
+    "tickets": "ticket_id",
+    "ticket_events": "ticket_id",
+}
+# A change's time where it is not the entity's period column: a declined chat invitation has no
+# request, and counts on its invitation day (fct_chat_sessions).
+CHANGE_DAYS = {"chat_sessions": "coalesce(t.requested_at, t.invited_at)"}
 SOURCES_FILE = "sources.yml"
 
 _BOOKKEEPING_DDL = (
@@ -97,6 +114,12 @@ _BOOKKEEPING_DDL = (
         reason varchar not null,
         record json,
         quarantined_at timestamptz not null
+    )""",
+    f"""create table if not exists {CHANGES} (
+        entity varchar not null,
+        item varchar,
+        day date,
+        changed_at timestamptz not null
     )""",
 )
 
@@ -191,6 +214,31 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for e in schema.ENTITIES:
         con.execute(schema.raw_ddl(e))
+
+
+def log_changes(con: duckdb.DuckDBPyConnection, e: Entity, rows: str) -> None:
+    """Record in raw._changes what `rows` (SQL over raw rows or rows about to be inserted, aliased
+    t) changes: their distinct (item, UTC day), or for a reference entity one row without a day."""
+    if e.kind == "reference" or not e.period_column:
+        con.execute(
+            f"insert into {CHANGES} select ?, null, null, now() where exists (select 1 from {rows} as t)",
+            [e.name],
+        )
+        return
+    col = CHANGE_DAYS.get(e.name, f"t.{_ident(e.period_column)}")
+    day = col if e.column(e.period_column).type == DATE else f"cast(timezone('UTC', {col}) as date)"
+    item = f"cast(t.{_ident(CHANGE_ITEMS[e.name])} as varchar)" if e.name in CHANGE_ITEMS else "null"
+    con.execute(
+        f"insert into {CHANGES} select ?, item, day, now() "
+        f"from (select distinct {item} as item, {day} as day from {rows} as t)",
+        [e.name],
+    )
+
+
+def mark_changes_built(con: duckdb.DuckDBPyConnection) -> int:
+    """Forget the recorded changes once the mart built from them is published; returns how many."""
+    ensure_raw_schema(con)
+    return con.execute(f"delete from {CHANGES}").fetchone()[0]
 
 
 # A date in a file name: 2026-03-04, 2026_03_04 or 20260304, not inside a longer number.
@@ -618,6 +666,8 @@ class Loader:
                 [ids],
             ).fetchall():
                 replaced[by_old[file_id]] = replaced.get(by_old[file_id], 0) + n
+            quoted = ", ".join(_sql_str(i) for i in ids)
+            log_changes(con, e, f"(select * from raw.{e.name} where _file_id in ({quoted}))")
             con.execute(f"delete from raw.{e.name} where _file_id in (select unnest(?))", [ids])
             for table in (QUARANTINE, EXCLUDED):
                 con.execute(f"delete from {table} where file_id in (select unnest(?))", [ids])
@@ -631,6 +681,7 @@ class Loader:
         last = ""
         if e.primary_key:
             match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+            log_changes(con, e, f"(select t.* from raw.{e.name} as t semi join {good} as g on {match})")
             con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
             pk = ", ".join(f"g.{_ident(k)}" for k in e.primary_key)
             repeated = con.execute(f"select count(*) - count(distinct ({pk})) from {good} as g").fetchone()[0]
@@ -641,6 +692,7 @@ class Loader:
             f"select {gcols}, g.attributes, f.file_id, s._src_ord, now() from {good} as g "
             "join _cx_src as s on s._ord = g._ord join _cx_files as f on f.i = s._src_file" + last
         )
+        log_changes(con, e, good)
         good_rows = dict(
             con.execute(
                 "select s._src_file, count(*) from _cx_typed as t join _cx_src as s on s._ord = t._ord "
@@ -1281,6 +1333,8 @@ class Loader:
         good = "(select * from _cx_typed where len(_errors) = 0)"
         replaced = 0
         if old:
+            quoted = ", ".join(_sql_str(i) for i in old)
+            log_changes(con, e, f"(select * from raw.{e.name} where _file_id in ({quoted}))")
             replaced = con.execute(
                 f"delete from raw.{e.name} where _file_id in (select unnest(?))", [old]
             ).fetchone()[0]
@@ -1288,6 +1342,7 @@ class Loader:
                 con.execute(f"delete from {table} where file_id in (select unnest(?))", [old])
         if e.primary_key:
             match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
+            log_changes(con, e, f"(select t.* from raw.{e.name} as t semi join {good} as g on {match})")
             con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
         params: list = [file_id]
         if together:  # a reader's rows: each names its own file version and record in it
@@ -1302,6 +1357,7 @@ class Loader:
             f"select {gcols}, g.attributes, {fid}, {row}, now() from {good} as g{join}",
             params,
         ).fetchone()[0]
+        log_changes(con, e, good)
         quarantine = self._store_rejects(e, rejects, bad, excluded, lines)
         return rows, quarantine, replaced
 

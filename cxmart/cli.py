@@ -203,12 +203,19 @@ def _print_gate(report) -> None:
     from .gate import GateReport
 
     assert isinstance(report, GateReport)
+    judged = ""
+    if report.gate == "raw":
+        judged = (
+            f" (judged every unit-day: {report.scope_reason})"
+            if report.scope == "full"
+            else f" (judged the days changes reach: {report.scope_reason})"
+        )
     if not report.failures:
         absent = f"; absent (no files ever): {', '.join(report.absent)}" if report.absent else ""
-        console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}")
+        console.print(f"{report.gate} gate: {report.suites} suite(s) passed{absent}{judged}")
         return
     shown = sorted(report.failures, key=lambda f: not f.blocking)[:GATE_ROWS]
-    title = f"{report.gate} gate: {len(report.failures)} failure(s)"
+    title = f"{report.gate} gate: {len(report.failures)} failure(s){judged}"
     if report.night is not None:
         title += f", {len(report.blocking)} on the unit-days night {report.night} judges"
     table = Table(title=title, show_lines=False)
@@ -231,7 +238,9 @@ def _print_gate(report) -> None:
 GATE_ROWS = 20
 
 
-def _run(settings: Settings, key: str, allow_incomplete: bool = False, night=None) -> None:
+def _run(
+    settings: Settings, key: str, allow_incomplete: bool = False, night=None, full_refresh: bool = False
+) -> None:
     gates = []
     with _progress() as bar:
         tasks: dict[str, int] = {}
@@ -246,6 +255,7 @@ def _run(settings: Settings, key: str, allow_incomplete: bool = False, night=Non
                 allow_incomplete=allow_incomplete,
                 on_gate=gates.append,
                 night=night,
+                full_refresh=full_refresh,
             )
         except pipeline.StageFailed as exc:
             failed = exc
@@ -305,6 +315,16 @@ NightOption = Annotated[
 ]
 
 
+FullRefresh = Annotated[
+    bool,
+    typer.Option(
+        "--full-refresh",
+        help="Rebuild every incremental dbt model from all raw rows (and run the dbt unit tests), "
+        "instead of only from the first day the new raw rows reach. Needed after editing a model.",
+    ),
+]
+
+
 @app.command()
 def run(
     home: Home = None,
@@ -312,6 +332,7 @@ def run(
     warehouse: Warehouse = None,
     allow_incomplete: AllowIncomplete = False,
     night: NightOption = None,
+    full_refresh: FullRefresh = False,
 ) -> None:
     """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish -> report);
     non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
@@ -319,14 +340,17 @@ def run(
 
     settings = _settings(home=home, landing=landing, warehouse=warehouse)
     keyed = Night.of(night.date()) if night else None
-    _run(settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed)
+    _run(
+        settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed, full_refresh=full_refresh
+    )
     console.print("[green]run complete[/green]")
 
 
 @app.command()
 def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = None) -> None:
-    """Run the completeness gates alone on the working warehouse (raw entities, and the mart if built);
-    exit 1 on any failure. Results go to audit.validation_results and <reports>/data_docs/."""
+    """Run the completeness gates alone on the working warehouse (raw entities, every unit-day of the
+    history, and the mart if built); exit 1 on any failure. Results go to audit.validation_results
+    and <reports>/data_docs/."""
     settings = _settings(home=home, landing=landing, warehouse=warehouse)
     if not settings.warehouse.is_file():
         _fail(f"no working warehouse at {settings.warehouse}: run `cxmart load` or `cxmart run` first")
@@ -334,7 +358,7 @@ def validate(home: Home = None, landing: Landing = None, warehouse: Warehouse = 
 
     run_id = new_run_id()
     try:
-        reports = [pipeline.raw_gate(settings, run_id)]
+        reports = [pipeline.raw_gate(settings, run_id, full=True)]
         if _has_mart(settings):
             reports.append(pipeline.mart_gate(settings, run_id))
     except GateError as exc:

@@ -11,6 +11,7 @@ per gate run, under `<reports>/data_docs/`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import math
 import os
@@ -35,6 +36,12 @@ ENV_MIN_ROWS = "CXMART_GATE_MIN_DAILY_ROWS"
 
 RESULTS = "audit.validation_results"
 RUN_SEQ = "audit.gate_run_seq"
+# One row per raw gate run: what it judged (every unit-day, or the days the changes since the last
+# publication reach) and the fingerprint (settings, sources present, checks) a scoped run must share
+# with the run before it.
+RAW_RUNS = "audit.raw_gate_runs"
+# Bump when a raw check changes meaning: the next run then judges the whole history again.
+RAW_CHECKS_VERSION = 1
 _AUDIT_DDL = (
     "create schema if not exists audit",
     # the order of gate runs, as the warehouse saw them (never the wall clock)
@@ -66,6 +73,16 @@ _AUDIT_DDL = (
     # warehouses made before a failure named the programs and channels of its rows
     f"alter table {RESULTS} add column if not exists failing_programs varchar",
     f"alter table {RESULTS} add column if not exists failing_channels varchar",
+    f"""create table if not exists {RAW_RUNS} (
+        run_id varchar not null,
+        run_seq bigint not null,
+        night varchar,
+        scope varchar not null,
+        judged_from date,
+        judged_days integer,
+        fingerprint varchar not null,
+        validated_at timestamptz not null
+    )""",
 )
 _COLUMNS = (
     "run_id, validated_at, gate, suite, expectation, source, site_id, queue_id, unit, day, success, "
@@ -105,6 +122,10 @@ class GateReport:
     suites: int = 0
     docs: Path | None = None
     night: str | None = None  # the night judged (its key), None for the whole history
+    # raw gate: 'full' (every unit-day of the history) or 'changes' (the days the raw changes since
+    # the last publication reach, the night's days and the days failing before), and why
+    scope: str = "full"
+    scope_reason: str = ""
 
     @property
     def blocking(self) -> list[Failure]:
@@ -252,11 +273,14 @@ def _collect(report: GateReport, suite: str, source: str | None, result, index: 
     return rows
 
 
-def _write(con: duckdb.DuckDBPyConnection, rows: list[list], night: str | None = None) -> None:
-    """Record one gate run's rows under the next run number of this warehouse."""
+def _write(
+    con: duckdb.DuckDBPyConnection, rows: list[list], night: str | None = None, seq: int | None = None
+) -> None:
+    """Record one gate run's rows under its run number (the next of this warehouse unless given)."""
     ensure_audit_schema(con)
     if rows:
-        seq = con.execute(f"select nextval('{RUN_SEQ}')").fetchone()[0]
+        if seq is None:
+            seq = con.execute(f"select nextval('{RUN_SEQ}')").fetchone()[0]
         con.executemany(
             f"insert into {RESULTS} ({_COLUMNS}) values ({', '.join('?' * 18)})",
             [[*r, *[None] * (16 - len(r)), seq, night] for r in rows],
@@ -295,12 +319,118 @@ def _duplicate_twins(con, settings: Settings) -> list[str]:
     return sorted({fid for path, fid in rows if fs.exists(path)})
 
 
-def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> GateReport:
+def _fingerprint(gs: GateSettings, present: set[str]) -> str:
+    """What a run's verdicts depend on besides the raw rows: a scoped run needs the same as before."""
+    return json.dumps(
+        {
+            "checks": RAW_CHECKS_VERSION,
+            "band": [gs.band_low, gs.band_high],
+            "min_daily_rows": gs.min_daily_rows,
+            "org_time_zone": gs.org_time_zone,
+            "present": sorted(present),
+        },
+        sort_keys=True,
+    )
+
+
+def _days(first: dt.date, last: dt.date) -> set[dt.date]:
+    return {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
+
+
+# The days a judged day's verdict reads besides its own: the four same weekdays before it (continuity
+# and volume, dense sources only) and the day on either side (a contact crossing midnight).
+_WINDOW_DENSE = (-28, -21, -14, -7, -1, 1)
+_WINDOW = (-1, 1)
+
+
+def _scope(
+    con, fingerprint: str, night, twins: list[str], full: bool
+) -> tuple[dict[str, set[dt.date]] | None, str, dt.date | None]:
+    """The local days a raw gate run judges per dated source (None: every unit-day), why, and the
+    first day the pending raw changes reach.
+
+    Scoped when the run before it had the same fingerprint and no reference entity changed since
+    the last publication (zones, queues and calendars feed every verdict): the days from the day
+    before the first changed UTC day on (a UTC day is the day before or after in a site's zone, and
+    a change there reaches the later days' weekday windows), the night's days, the days failing in
+    the run before (so a failure clears, whatever cleared it) and the days of rows in a file
+    exported twice. Every other unit-day keeps its verdict: it passed, and nothing it reads changed.
+    """
+    from .connectors.loader import CHANGES
+
+    if full:
+        return None, "asked for", None
+    last = con.execute(
+        f"select run_seq, fingerprint from {RAW_RUNS} order by run_seq desc limit 1"
+    ).fetchone()
+    if last is None:
+        return None, "no run before it", None
+    if last[1] != fingerprint:
+        return None, "gate settings, checks or present sources changed", None
+    if con.execute(f"select count(*) from {CHANGES} where day is null").fetchone()[0]:
+        return None, "reference data changed", None
+    first = con.execute(f"select min(day) from {CHANGES}").fetchone()[0]
+    failing: dict[str, set[dt.date]] = {}
+    for source, day in con.execute(
+        f"select distinct source, day from {RESULTS} where gate = 'raw' and not success "
+        f"and day is not null and run_seq = (select max(run_seq) from {RESULTS} where gate = 'raw')"
+    ).fetchall():
+        failing.setdefault(source, set()).add(day)
+    twin_ids = ", ".join("'" + t.replace("'", "''") + "'" for t in twins)
+    scope: dict[str, set[dt.date]] = {}
+    for e in schema.ENTITIES:
+        src = raw_suites.SOURCES[e.name]
+        if not (src.at or src.date):
+            continue
+        days = set(failing.get(e.name, ()))
+        if night is not None:
+            days |= set(night.days)
+        if first is not None:
+            top = con.execute(raw_suites.last_utc_day_sql(src)).fetchone()[0]
+            if top is not None and top >= first - dt.timedelta(days=1):
+                days |= _days(first - dt.timedelta(days=1), top + dt.timedelta(days=1))
+        if twin_ids:
+            for (day,) in con.execute(raw_suites.utc_days_sql(src, f"t._file_id in ({twin_ids})")).fetchall():
+                days |= _days(day - dt.timedelta(days=1), day + dt.timedelta(days=1))
+        scope[e.name] = days
+    return scope, "changes", first
+
+
+def _write_scope(con, scope: dict[str, set[dt.date]], gs: GateSettings) -> None:
+    """The temp tables a scoped profile reads: per source, its judged days with the days their
+    verdicts read (_cx_gate_days), the UTC days holding those days' rows (_cx_gate_utc) and its
+    last local day (_cx_gate_last)."""
+    gate_days, utc_days = [], []
+    for source, judged in scope.items():
+        window = _WINDOW_DENSE if raw_suites.SOURCES[source].dense else _WINDOW
+        listed = {d: True for d in judged}
+        for d in judged:
+            for offset in window:
+                listed.setdefault(d + dt.timedelta(days=offset), False)
+        gate_days += [(source, d, j) for d, j in listed.items()]
+        utc = {d + dt.timedelta(days=o) for d in listed for o in (-1, 0, 1)}
+        utc_days += [(source, d) for d in utc]
+    con.execute("create or replace temp table _cx_gate_days (source varchar, day date, judged boolean)")
+    con.execute("create or replace temp table _cx_gate_utc (source varchar, day date)")
+    con.execute("create or replace temp table _cx_gate_last (source varchar, last_day date)")
+    if gate_days:
+        con.executemany("insert into _cx_gate_days values (?, ?, ?)", gate_days)
+        con.executemany("insert into _cx_gate_utc values (?, ?)", utc_days)
+    for source in scope:
+        sql = raw_suites.last_day_sql(raw_suites.SOURCES[source], gs)
+        con.execute(f"insert into _cx_gate_last select ?, ({sql})", [source])
+
+
+def run_raw_gate(settings: Settings, run_id: str | None = None, night=None, full: bool = False) -> GateReport:
     """Validate every canonical raw entity; record the results; build Data Docs.
 
-    Every unit-day of the history is validated and recorded (dbt marks each failing one
-    incomplete_source). `night` (a cxmart.night.Night) says which failures decide the run: those on
-    the unit-days the night judges (see expectations.raw.profile_sql); without it, all of them.
+    The verdict of every unit-day of the history is recorded on every run (dbt marks each failing
+    one incomplete_source). A run judges them all when asked (`full`), on its first run, and when
+    reference data, the gate's settings or the sources present changed; otherwise it judges the
+    days that the raw changes since the last publication reach (with the night's days and the days
+    failing before, `_scope`) and every other unit-day keeps the verdict it had (it passed). `night`
+    (a cxmart.night.Night) says which failures decide the run: those on the unit-days the night
+    judges (see expectations.raw.profile_sql); without it, all of them.
     """
     gs = gate_settings(settings)
     report = GateReport("raw", run_id or new_run_id(), night=night.key if night else None)
@@ -311,14 +441,28 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
         from .connectors.loader import ensure_raw_schema
 
         ensure_raw_schema(con)
+        ensure_audit_schema(con)
         present, ever = _present_sources(con)
         twins = _duplicate_twins(con, settings)
+        fingerprint = _fingerprint(gs, present)
+        scope, why, first = _scope(con, fingerprint, night, twins, full)
+        if scope is not None:
+            _write_scope(con, scope, gs)
+            report.scope = "changes"
+            judged = sorted(set().union(*scope.values())) if scope else []
+            report.scope_reason = (
+                f"from {first - dt.timedelta(days=1)}" if first else "no raw changes"
+            ) + f"; {len(judged)} day(s) judged"
+        else:
+            report.scope, report.scope_reason = "full", why
+        log.info("raw gate scope: %s (%s)", report.scope, report.scope_reason)
         for e in schema.ENTITIES:
             if e.name not in ever and e.name not in present:
                 report.absent.append(e.name)
                 continue
             src = raw_suites.SOURCES[e.name]
-            frames.append((src, con.execute(raw_suites.profile_sql(src, present, twins, gs, keyed)).df()))
+            sql = raw_suites.profile_sql(src, present, twins, gs, keyed, scoped=scope is not None)
+            frames.append((src, con.execute(sql).df()))
     validator = _Validator(settings.reports)
     rows = []
     now = dt.datetime.now(dt.UTC)
@@ -327,6 +471,8 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
                      None, None, None, None, True, None, "no files ever: absent", False])  # fmt: skip
     for src, frame in frames:
         suite = f"raw.{src.entity}"
+        if frame.empty and src.entity in present:
+            continue  # a scoped run: none of its rows is on a day this run judges
         if frame.empty:
             report.failures.append(
                 Failure(suite, "source_empty", src.entity, None, None, None, None, 0, ">0")
@@ -340,7 +486,18 @@ def run_raw_gate(settings: Settings, run_id: str | None = None, night=None) -> G
         rows += _collect(report, suite, src.entity, result, index)
         report.suites += 1
     with settings.connect() as con:
-        _write(con, rows, report.night)
+        # the results and the run's scope together: the next run's scope reads both
+        con.begin()
+        seq = con.execute(f"select nextval('{RUN_SEQ}')").fetchone()[0]
+        _write(con, rows, report.night, seq)
+        judged_days = len(set().union(*scope.values())) if scope else None
+        con.execute(
+            f"insert into {RAW_RUNS} values (?, ?, ?, ?, ?, ?, ?, now())",
+            [report.run_id, seq, report.night, report.scope,
+             first - dt.timedelta(days=1) if scope is not None and first else None,
+             judged_days, fingerprint],
+        )  # fmt: skip
+        con.commit()
     report.docs = _docs(validator)
     return report
 

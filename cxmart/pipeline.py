@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING
 
 from . import gate, publish
 from .config import Settings
-from .connectors.loader import Loader, LoadReport, RejectedFile
+from .connectors.loader import (
+    CHANGES,
+    Loader,
+    LoadReport,
+    RejectedFile,
+    ensure_raw_schema,
+    mark_changes_built,
+)
 from .gate import GateReport, ensure_audit_schema
 from .night import Night
 
@@ -178,17 +185,42 @@ def dbt_env(settings: Settings):
                 os.environ[k] = v
 
 
+def is_built(con) -> bool:
+    """Has dbt built this warehouse's mart before (so an incremental build can follow)?"""
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'mart' and table_name = 'metric_values'"
+        ).fetchone()[0]
+    )
+
+
 def build(
     settings: Settings,
     on_node: Callable[[str, str], None] | None = None,
     quiet: bool = True,
+    full_refresh: bool = False,
 ) -> BuildSummary:
-    """`dbt build` (models, seeds, tests, unit tests) into the working warehouse, in process."""
+    """`dbt build` (models, seeds, tests) into the working warehouse, in process.
+
+    Incremental models rebuild only from the first day the pending raw changes reach; with
+    `full_refresh`, or on the first build, everything is rebuilt and the dbt unit tests run too.
+    An incremental build skips the unit tests: they test the models' SQL on fixed rows, which a
+    night's data cannot change (dbt's advice: run them in development and CI, not on every load).
+    """
     from dbt.cli.main import dbtRunner
 
     Path(settings.home / "dbt").mkdir(parents=True, exist_ok=True)
-    with warehouse(settings) as con:  # dbt reads the raw gate's failures from here
+    with warehouse(settings) as con:  # dbt reads the raw gate's failures and the changes from here
+        schema_name, table = CHANGES.split(".")
+        logged = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema_name, table],
+        ).fetchone()[0]
         ensure_audit_schema(con)
+        ensure_raw_schema(con)
+        # a mart built before the loader recorded its changes cannot know what changed since
+        full_refresh = full_refresh or (not logged and is_built(con))
+        incremental = not full_refresh and is_built(con)
 
     def callback(event) -> None:
         if on_node and event.info.name == "NodeFinished":
@@ -196,6 +228,10 @@ def build(
             on_node(node.unique_id, node.node_status)
 
     extra = ["--quiet"] if quiet else []
+    if full_refresh:
+        extra.append("--full-refresh")
+    if incremental:
+        extra += ["--exclude-resource-type", "unit_test"]
     try:
         with dbt_env(settings):
             res = dbtRunner(callbacks=[callback]).invoke(dbt_args(settings, "build", *extra))
@@ -272,10 +308,14 @@ def release_dbt() -> None:
         _release_dbt_duckdb()
 
 
-def raw_gate(settings: Settings, run_id: str | None = None, night: Night | None = None) -> GateReport:
+def raw_gate(
+    settings: Settings, run_id: str | None = None, night: Night | None = None, full: bool = False
+) -> GateReport:
     """The completeness gate on the canonical raw entities (results in audit.validation_results);
-    with a night, only failures on the unit-days it judges decide (GateReport.blocking)."""
-    return gate.run_raw_gate(settings, run_id, night)
+    with a night, only failures on the unit-days it judges decide (GateReport.blocking). It judges
+    the days the raw changes since the last publication reach, or with `full` every unit-day
+    (gate.run_raw_gate says when it does so anyway)."""
+    return gate.run_raw_gate(settings, run_id, night, full=full)
 
 
 def require_complete(checked: GateReport, allow_incomplete: bool = False) -> None:
@@ -308,11 +348,15 @@ def require_gated(report: GateReport) -> None:
 
 
 def publish_mart(settings: Settings, run_id: str) -> publish.Publication:
-    """Publish the working warehouse's mart (after its mart gate passed), atomically."""
+    """Publish the working warehouse's mart (after its mart gate passed), atomically; the raw
+    changes it was built from are then no longer pending for the next incremental build."""
     try:
-        return publish.publish(settings, run_id)
+        publication = publish.publish(settings, run_id)
     except publish.PublishError as exc:
         raise StageFailed("publish", str(exc)) from exc
+    with warehouse(settings) as con:
+        mark_changes_built(con)
+    return publication
 
 
 def audit_and_publish(
@@ -337,6 +381,7 @@ def run(
     on_gate: Callable[[GateReport], None] | None = None,
     night: Night | None = None,
     run_id: str | None = None,
+    full_refresh: bool = False,
 ) -> tuple[LoadReport, BuildSummary]:
     """Every stage in order: load -> raw gate -> dbt build -> mart gate -> publish -> report.
 
@@ -351,13 +396,13 @@ def run(
     report = load(settings, pseudonym_key, progress=load_progress, on_start=on_load_start, night=night)
     require_loaded(report)
     stage("raw gate")
-    checked = raw_gate(settings, run_id, night)
+    checked = raw_gate(settings, run_id, night, full=full_refresh)
     if on_gate:
         on_gate(checked)
     try:
         require_complete(checked, allow_incomplete)
         stage("dbt build")
-        summary = build(settings, on_node=on_node)
+        summary = build(settings, on_node=on_node, full_refresh=full_refresh)
         require_built(summary)
     except StageFailed as exc:
         exc.report = report

@@ -28,6 +28,12 @@ Checks (each a column of the frame and an expectation of the suite):
   calendar; an expected day without rows is missing, one with rows outside
   [band_low, band_high] x that median is out of its volume band (DECISIONLOG "Completeness
   Expects a Unit from Its Own Weekday History").
+
+A scoped run (`scoped=True`, cxmart.gate decides when) profiles only the local days it judges and
+the days their verdicts read (the four same weekdays before a judged day, and the day on either
+side), listed per source in the temp table `_cx_gate_days (source, day, judged)`; its rows are
+found through their UTC day first (`_cx_gate_utc (source, day)`), so the history is never
+aggregated. Each judged unit-day gets the verdict a whole-history profile gives it.
 """
 
 from __future__ import annotations
@@ -309,6 +315,7 @@ def profile_sql(
     duplicate_files: list[str],
     gs: GateSettings,
     night: tuple[str, str, str] | None = None,
+    scoped: bool = False,
 ) -> str:
     """One SQL statement giving the entity's profile frame (one row per unit-day).
 
@@ -319,6 +326,9 @@ def profile_sql(
     the later same-weekday unit-days whose trailing window holds such a day (continuity and volume
     are judged against it); and rows without a day (reference data, judged every night). A day after
     the night is never judged by it, even when it is loaded already (a night run again later).
+
+    `scoped`: only the unit-days of the judged days in `_cx_gate_days` (and rows without a day) are
+    returned, computed from the rows of the days listed there (module docstring).
     """
     e = schema.entity(src.entity)
     presence = {f"present_{n}": str(n in present).lower() for n in schema.BY_NAME}
@@ -364,8 +374,16 @@ def profile_sql(
         via = f"_q.{col}" if queue_joined else None
         unit_cols[col] = f"coalesce({', '.join(x for x in (own, via) if x)})" if own or via else "null"
     flags = ["_null_required", "_duplicate_export"] + [f"_c_{name}" for name, _ in row_checks]
-    rows = f"""
+    scoping = scoped and bool(src.at or src.date)
+    # scoped: the rows of the listed local days only (the prefilter took their UTC days and the day
+    # either side, so every row of a listed local day is among them)
+    listed = f"""
         rows_ as (
+            select * from all_rows
+            where day is null or day in (select day from _cx_gate_days where source = '{src.entity}')
+        ),"""
+    rows = f"""
+        {"all_rows" if scoping else "rows_"} as (
             select
                 {site} as site_id,
                 cast({unit_cols["program_id"]} as varchar) as _program,
@@ -379,7 +397,8 @@ def profile_sql(
                 {"".join(f", coalesce({sql}, false) as _c_{name}" for name, sql in row_checks)}
                 {extra}
             from raw.{src.entity} as t {src.joins} {site_join}
-        ),
+            {_scope_prefilter(src) if scoping else ""}
+        ),{listed if scoping else ""}
         flagged as (
             select *, {" or ".join(flags)} as _bad from rows_
         )"""
@@ -428,7 +447,7 @@ def profile_sql(
         ctes.append(_FORECAST_INTERVALS)
         final = "with_intervals"
     if src.dense:
-        ctes.append(_continuity_ctes(final, gs))
+        ctes.append(_continuity_ctes(final, gs, src if scoping else None))
         final = "judged"
         select = (
             "select * exclude (_past, _holiday, expected, _changed, _changed_before), "
@@ -438,7 +457,57 @@ def profile_sql(
         )
     else:
         select = f"select * exclude (_changed), {judged} as judged from {final}"
+    if scoping:
+        select += (
+            " where day is null or day in "
+            f"(select day from _cx_gate_days where source = '{src.entity}' and judged)"
+        )
     return f"with {','.join(ctes)}\n{select}\norder by site_id, queue_id, day"
+
+
+def _scope_prefilter(src: RawSource) -> str:
+    """The WHERE of a scoped profile's scan: rows on the UTC days around the listed local days."""
+    if src.date:
+        return f"where {src.date} in (select day from _cx_gate_days where source = '{src.entity}')"
+    return (
+        f"where {src.at} is null or cast(timezone('UTC', {src.at}) as date) in "
+        f"(select day from _cx_gate_utc where source = '{src.entity}')"
+    )
+
+
+def last_day_sql(src: RawSource, gs: GateSettings) -> str | None:
+    """The entity's last local day with rows, from its rows of the last two UTC days only (a local
+    day is at most a day from its UTC day); None for an entity without days."""
+    if src.date:
+        return f"select max({src.date}) from raw.{src.entity} as t"
+    if not src.at:
+        return None
+    site_join = f"left join raw.sites as _s on _s.site_id = {src.site}" if src.site else ""
+    return (
+        f"select max({_day_sql(src, gs)}) from raw.{src.entity} as t {src.joins} {site_join} "
+        f"where {src.at} >= (select max({src.at}) from raw.{src.entity} as t) - interval 2 day"
+    )
+
+
+def last_utc_day_sql(src: RawSource) -> str | None:
+    """The entity's last UTC day (its last local date for a dated entity); None without days."""
+    if src.date:
+        return f"select max(cast({src.date} as date)) from raw.{src.entity} as t"
+    if not src.at:
+        return None
+    return f"select cast(timezone('UTC', max({src.at})) as date) from raw.{src.entity} as t"
+
+
+def utc_days_sql(src: RawSource, where: str) -> str | None:
+    """The distinct UTC days (local dates for a dated entity) of the entity's rows matching `where`."""
+    if src.date:
+        return f"select distinct cast({src.date} as date) from raw.{src.entity} as t where {where}"
+    if not src.at:
+        return None
+    return (
+        f"select distinct cast(timezone('UTC', {src.at}) as date) from raw.{src.entity} as t "
+        f"where {src.at} is not null and ({where})"
+    )
 
 
 # Interval data has no holes in opening hours: every forecast snapshot (queue, horizon, made_at)
@@ -479,17 +548,26 @@ _FORECAST_INTERVALS = """
         )"""
 
 
-def _continuity_ctes(base: str, gs: GateSettings) -> str:
-    """Every (unit, day) of the entity's span, with the unit's same-weekday history and holidays."""
+def _continuity_ctes(base: str, gs: GateSettings, scoped: RawSource | None = None) -> str:
+    """Every (unit, day) of the entity's span, with the unit's same-weekday history and holidays.
+
+    Scoped: the days listed for the entity up to its last day (`last_day_sql`), which hold the four
+    same weekdays before each judged day, so each judged day's window is the one it has in the span."""
+    if scoped is None:
+        days = "select unnest(generate_series(first_day, last_day, interval 1 day)) as day from span"
+    else:
+        days = (
+            f"select day from _cx_gate_days where source = '{scoped.entity}' "
+            f"and day >= (select first_day from span) and day <= (select last_day from _cx_gate_last "
+            f"where source = '{scoped.entity}')"
+        )
     return f"""
         span as (select min(day) as first_day, max(day) as last_day from {base}),
         units as (select distinct site_id, queue_id from {base} where day is not null),
         grid as (
             select units.site_id, units.queue_id, cast(d.day as date) as day
             from units
-            cross join (
-                select unnest(generate_series(first_day, last_day, interval 1 day)) as day from span
-            ) as d
+            cross join ({days}) as d
         ),
         filled as (
             select g.site_id, g.queue_id, g.day, coalesce(b.rows, 0) as rows,

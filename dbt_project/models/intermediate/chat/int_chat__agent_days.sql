@@ -2,6 +2,17 @@
 -- chat_seconds = sum of (duration + wrap) of the CSS's handled chats; handling_seconds = length
 -- of the UNION of their [first human response, end + wrap] intervals (gaps and islands), so
 -- overlapping chats are not counted twice. Levels above sum these parts.
+-- Incremental: a night rebuilds the days from the day before the first day its chat changes
+-- reach (fct_chat_sessions rebuilds from that day; a UTC day is the day before west of UTC).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_since('period_start', incremental_first_date(['chat_sessions', 'chat_messages'], 1, items=true)) }}",
+) }}
+
+{%- set first_date = incremental_first_date(['chat_sessions', 'chat_messages'], 1, items=true) %}
 
 with
 
@@ -32,7 +43,7 @@ intervals as (
             wrap_ended_at as interval_end,
             handle_seconds
         from sessions
-        where {{ unit }} is not null
+        where {{ unit }} is not null and {{ incremental_since_date(day, first_date) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

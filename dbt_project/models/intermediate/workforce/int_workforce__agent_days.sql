@@ -7,8 +7,20 @@
 -- "Workforce: Occupancy Counts After-Contact Work as Productive",
 -- "Workforce: Paid Time Is the Scheduled Shift Without Lunch",
 -- "Workforce: Adherence by Exact Overlap, With a Grace Window at Every Schedule Boundary".
+-- Incremental: a night rebuilds the working days from two days before the first UTC day its
+-- changes to states or schedules reach, from the rows begun up to three days before that (a shift
+-- or state begun earlier is complete by then; macros/incremental.sql). A roster change (reference
+-- data) rebuilds everything.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_since('work_date', incremental_first_date(['agent_states', 'wfm_schedules'], 2)) }}",
+) }}
 
 {%- set grace = var('adherence_grace_seconds') %}
+{%- set first_date = incremental_first_date(['agent_states', 'wfm_schedules'], 2) %}
 
 with
 
@@ -44,6 +56,7 @@ schedule_rows as (
         activity <> 'off'
         and ended_at > started_at
         and agent_id is not null
+        and {{ incremental_since_timestamp('started_at', first_date, 3) }}
     qualify row_number() over (
         partition by agent_id, started_at order by ended_at desc, activity asc
     ) = 1
@@ -113,7 +126,10 @@ state_rows as (
             case when state = 'logged_out' then cast('infinity' as timestamptz) end
         ) as ended_at
     from {{ ref('stg_acd__agent_states') }}
-    where agent_id is not null and started_at is not null
+    where
+        agent_id is not null
+        and started_at is not null
+        and {{ incremental_since_timestamp('started_at', first_date, 3) }}
 
 ),
 
@@ -341,6 +357,7 @@ agent_days as (
             ~ " else least(grace_seconds, piece_seconds) end"
         ) }} as adherent_seconds
     from graced
+    where {{ incremental_since_date('work_date', first_date) }}
     group by agent_id, site_id, work_date, work_org_date
 
 ),

@@ -1,17 +1,32 @@
 -- One row per chat session with its queue's settings, its local dates and the flags each chat
 -- metric (METRICS.md section 2) sums. Decisions: DECISIONLOG.md, "Chat".
+-- Incremental: a night rebuilds the chats requested (or, declined, invited) from the first day
+-- its changes reach, each with all its messages (macros/incremental.sql).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete('coalesce(requested_at, invited_at)', ['chat_sessions', 'chat_messages']) }}",
+) }}
+
+{%- set first_day = incremental_from(['chat_sessions', 'chat_messages']) %}
 
 with
 
 sessions as (
 
     select * from {{ ref('stg_chat__sessions') }}
+    where {{ incremental_where('coalesce(requested_at, invited_at)', first_day) }}
 
 ),
 
 messages as (
 
     select * from {{ ref('stg_chat__messages') }}
+    {%- if first_day is not none %}
+        where chat_id in (select sessions.chat_id from sessions)
+    {%- endif %}
 
 ),
 

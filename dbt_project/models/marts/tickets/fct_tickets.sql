@@ -1,12 +1,24 @@
 -- One row per ticket (email, web form, social, letter, back-office item or case step) with its
 -- due time and where it came from, its local dates (site zone) and organisation dates, and the
 -- timeliness flags the ticket metrics count. Decisions: DECISIONLOG.md, "Tickets".
+-- Incremental: a night rebuilds the tickets its changes name (a ticket row or a status event),
+-- each with its whole status history (macros/incremental.sql).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_items('ticket_id', ['tickets', 'ticket_events']) }}",
+) }}
+
+{%- set rebuilt = incremental_items_where('ticket_id', ['tickets', 'ticket_events']) %}
 
 with
 
 tickets as (
 
     select * from {{ ref('stg_ticketing__tickets') }}
+    where {{ rebuilt }}
 
 ),
 
@@ -37,6 +49,7 @@ programs as (
 events as (
 
     select * from {{ ref('stg_ticketing__ticket_events') }}
+    where {{ rebuilt }}
 
 ),
 

@@ -1,12 +1,33 @@
 -- The customer view of phone contacts: one row per contact, from its first queue entry to its
 -- final outcome, at the first queue's site, program and settings. Segments of one contact
 -- (transfers, overflows) count once here; queue-level metrics use fct_voice_segments.
+-- Incremental: a night rebuilds the contacts first offered from the first day its changes reach
+-- (every segment of a changed contact is on or after it; macros/incremental.sql).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete('offered_at', ['acd_contacts']) }}",
+) }}
+
+{%- set first_day = incremental_from(['acd_contacts']) %}
 
 with
 
 segments as (
 
     select * from {{ ref('fct_voice_segments') }}
+    {%- if first_day is not none %}
+        -- the contacts whose first segment is on or after the first day (a contact that began
+        -- before it is unchanged and kept)
+        where contact_id in (
+            select first_segments.contact_id
+            from {{ ref('fct_voice_segments') }} as first_segments
+            group by first_segments.contact_id
+            having {{ incremental_where('min(first_segments.offered_at)', first_day) }}
+        )
+    {%- endif %}
 
 ),
 

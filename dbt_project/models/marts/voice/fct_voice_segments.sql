@@ -1,12 +1,26 @@
 -- One row per queue segment of an inbound phone contact, with its queue's settings, its local
 -- dates and the service-level parts each metric sums. Decisions: DECISIONLOG.md, "Voice".
+-- Incremental: a night rebuilds the segments offered from the first day its changes reach
+-- (macros/incremental.sql; DECISIONLOG "Incremental Nights Rebuild From the First Day a Change
+-- Reaches").
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete('offered_at', ['acd_contacts']) }}",
+) }}
+
+{%- set first_day = incremental_from(['acd_contacts']) %}
 
 with
 
 segments as (
 
     select * from {{ ref('stg_acd__contacts') }}
-    where coalesce(direction, 'inbound') = 'inbound'
+    where
+        coalesce(direction, 'inbound') = 'inbound'
+        and {{ incremental_where('offered_at', first_day) }}
 
 ),
 
