@@ -214,6 +214,16 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for e in schema.ENTITIES:
         con.execute(schema.raw_ddl(e))
+    # A warehouse made before a canonical column was added (tickets.handle_seconds) gets it, empty.
+    have = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+        ).fetchall()
+    )
+    for e in schema.ENTITIES:
+        for c in e.columns:
+            if (e.name, c.name) not in have:
+                con.execute(f"alter table raw.{e.name} add column {_ident(c.name)} {c.type}")
 
 
 def log_changes(con: duckdb.DuckDBPyConnection, e: Entity, rows: str) -> None:

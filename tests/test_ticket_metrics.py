@@ -224,3 +224,23 @@ def test_ticket_aht_where_handle_time_is_captured(mart):
     # a day when nothing with a handle time was completed: no rate, said why
     none = metric(mart, "ticket_aht", "queue", "Q1", "day", "2026-03-16")
     assert none[2:] == (None, False, "zero_denominator")
+
+
+def test_a_warehouse_made_before_handle_seconds_gets_the_column(tmp_path):
+    import duckdb
+
+    from cxmart.connectors import schema
+    from cxmart.connectors.loader import ensure_raw_schema
+
+    wh = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(wh))
+    try:
+        tickets = schema.entity("tickets")
+        old = [c for c in tickets.columns if c.name != "handle_seconds"]
+        con.execute("create schema raw")
+        con.execute(f"create table raw.tickets ({', '.join(f'{c.name} {c.type}' for c in old)})")
+        ensure_raw_schema(con)
+        columns = [r[0] for r in con.execute("describe raw.tickets").fetchall()]
+    finally:
+        con.close()
+    assert "handle_seconds" in columns
