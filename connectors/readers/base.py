@@ -119,9 +119,10 @@ class Staging(Protocol):
     def csv_header(self, index: int) -> list[str]:
         """The header row of CSV file `index`, after checking the file is readable text."""
 
-    def read_csv(
-        self, index: int, table: str, header: list[str] | None = None, delim: str = ","
-    ) -> list[str]:
+    def csv_records(self, index: int, n: int) -> list[list[str]]:
+        """The first `n` records of CSV file `index` (e.g. the header rows of a native export)."""
+
+    def read_csv(self, index: int, table: str, header: list[str] | None = None) -> list[str]:
         """CSV file `index` into temp table `table`: `_ord` (record number) and every column as text;
         rows that do not split into the header's columns are quarantined. Returns the header."""
 
