@@ -183,7 +183,8 @@ def _ordered_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
     but not for a checksum. Ordering by every column (after normalising) is a total order up to
     identical rows, so two runs that computed the same rows write them in the same order; a
     table's unique key (`ORDER_KEYS`, which dbt has tested before anything is published) is
-    a total order too, and cheaper.
+    a total order too, and cheaper. A table lacking one of its key's columns is not the one
+    dbt tested, so it is ordered by every column.
     """
     catalog, sch = schema.split(".")
     cols = con.execute(
@@ -200,6 +201,8 @@ def _ordered_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
         else:
             parts.append(ident)
     key = ORDER_KEYS.get(table) if sch == "mart" else None
+    if key and not set(key) <= {name for name, _ in cols}:
+        key = None  # not the table dbt built and tested (a hand-made one): every column, as before
     order = ", ".join('"' + k + '"' for k in key) if key else "all"
     return f'select {", ".join(parts)} from {schema}."{table}" order by {order}'
 
