@@ -90,7 +90,7 @@ final as (
             is_handled
             and next_contacted_at > contacted_at
             and next_contacted_at
-            <= contacted_at + to_days({{ var('repeat_window_days') }}),
+            <= contacted_at + {{ days_interval(var('repeat_window_days')) }},
             false
         ) as is_repeated
     from next_contacts
