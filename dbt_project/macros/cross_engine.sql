@@ -532,7 +532,8 @@
 {%- endmacro %}
 
 {#- An aggregate whose floating-point sums follow `order_by` (DuckDB's `f(args order by ...)`);
-    Spark's aggregates take no order, so there they sum in the order the rows arrive. -#}
+    Spark's aggregates take no order, so there they sum in the order the rows arrive. regr_slope
+    of rows whose x never varies (one month) is NaN on DuckDB (0 / 0) and NULL on Spark: made NaN. -#}
 {% macro ordered_aggregate(function, args, order_by) -%}
     {{ return(adapter.dispatch('ordered_aggregate')(function, args, order_by)) }}
 {%- endmacro %}
@@ -542,7 +543,11 @@
 {%- endmacro %}
 
 {% macro spark__ordered_aggregate(function, args, order_by) -%}
-    {{ function }}({{ args }})
+    {%- if function == 'regr_slope' -%}
+        coalesce(regr_slope({{ args }}), case when regr_count({{ args }}) > 0 then double('NaN') end)
+    {%- else -%}
+        {{ function }}({{ args }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A number of calendar months as an interval. -#}

@@ -38,3 +38,17 @@
         '{{ (value | string) | replace('\\', '\\\\') | replace("'", "\\'") }}'
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Spark only: dbt-spark's safe_cast, plus a list value (a unit test's expected list of strings,
+    written in YAML as ['a', 'b']) as an array; dbt would write the Python list itself, which Spark
+    cannot parse.
+-#}
+{% macro spark__safe_cast(field, type) -%}
+    {%- if field is sequence and field is not string -%}
+        cast(array({% for item in field %}{{ spark_seed_literal(item) }}{{ ', ' if not loop.last }}{% endfor %}) as {{ type }})
+    {%- else -%}
+        {%- set field_clean = field.strip('"').strip("'") if (cast_from_string_unsupported_for(type) and field is string) else field -%}
+        cast({{ field_clean }} as {{ type }})
+    {%- endif -%}
+{%- endmacro %}
