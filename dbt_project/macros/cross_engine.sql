@@ -494,7 +494,9 @@
 {%- endmacro %}
 
 {#- C's %.Pg (with + when `plus`): P significant digits; fixed notation when the exponent X of the
-    rounded value is -4 <= X < P, else d.ddde+XX; trailing zeros and point removed. -#}
+    rounded value is -4 <= X < P, else d.ddde+XX; trailing zeros and point removed. The
+    scientific form divides by a power of ten first, so a value lying on a decimal tie there
+    (1.2345e-05 to 4 digits) may round the other way than C; the fixed form is exact. -#}
 {% macro spark__format_general(value, precision, plus, name='fg') -%}
     {%- set x, e0, e = name ~ '_x', name ~ '_e0', name ~ '_e' -%}
     {%- set strip = "regexp_replace(regexp_replace({}, '(\\\\.[0-9]*[1-9])0+$', '$1'), '\\\\.0*$', '')" -%}
@@ -667,6 +669,13 @@
     end
 {%- endmacro %}
 
+{#- A select list of one NULL per column of `columns` (a list of (name, type)), typed. -#}
+{% macro typed_nulls(columns) -%}
+    {%- for name, type in columns %}
+        cast(null as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- `union all by name` of the model `relation` onto a select with the columns `columns` (a list of
     (name, type)), written after that select: a column the model lacks is NULL. Spark has no union
     by name, so there the model's columns are looked up and put in order. -#}
@@ -706,4 +715,31 @@
 
 {% macro spark__is_known_time_zone(zone) -%}
     (try_reflect('java.time.ZoneId', 'of', {{ zone }}) is not null)
+{%- endmacro %}
+
+{#- A field of a struct column (DuckDB's struct_extract; on Spark, struct.field). -#}
+{% macro struct_field(struct, field) -%}
+    {{ return(adapter.dispatch('struct_field')(struct, field)) }}
+{%- endmacro %}
+
+{% macro duckdb__struct_field(struct, field) -%}
+    struct_extract({{ struct }}, '{{ field }}')
+{%- endmacro %}
+
+{% macro spark__struct_field(struct, field) -%}
+    {{ struct }}.{{ field }}
+{%- endmacro %}
+
+{#- Whole calendar months from `start` to `end` (month boundaries crossed; DuckDB's date_diff('month')),
+    a BIGINT. -#}
+{% macro months_between(start, end) -%}
+    {{ return(adapter.dispatch('months_between')(start, end)) }}
+{%- endmacro %}
+
+{% macro duckdb__months_between(start, end) -%}
+    date_diff('month', {{ start }}, {{ end }})
+{%- endmacro %}
+
+{% macro spark__months_between(start, end) -%}
+    cast((year({{ end }}) - year({{ start }})) * 12 + month({{ end }}) - month({{ start }}) as bigint)
 {%- endmacro %}

@@ -32,10 +32,7 @@ with
 family_contract as (
 
     -- The columns a family model may give, typed; no rows.
-    select
-        {%- for name, type in contract %}
-        cast(null as {{ type }}) as {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    select {{ typed_nulls(contract) }}
     where false
 
 ),

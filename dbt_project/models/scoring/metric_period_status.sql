@@ -49,7 +49,7 @@ in_period as (
         settings.period_start,
         settings.period_end,
         settings.trend_rule,
-        {{ dbt.datediff('settings.period_start', 'metric_status.month', 'month') }} as month_index,
+        {{ months_between('settings.period_start', 'metric_status.month') }} as month_index,
         -- +1 when a rising series improves, -1 when a falling one does
         case when metric_status.direction = 'higher_is_better' then 1 else -1 end as favourable,
         case
@@ -139,8 +139,10 @@ aggregated as (
         count(*) as months_with_data,
         count(*) filter (where counts_as_met) as months_met,
         -- ordered, so the sums inside do not depend on the order the months arrive in
-        cast({{ ordered_aggregate('regr_count', 'trend_value, month_index', 'month_index') }} as integer)
-            as regression_n,
+        cast(
+            {{ ordered_aggregate('regr_count', 'trend_value, month_index', 'month_index') }}
+            as integer
+        ) as regression_n,
         {{ ordered_aggregate('regr_slope', 'trend_value, month_index', 'month_index') }} as slope,
         {{ ordered_aggregate('regr_sxx', 'trend_value, month_index', 'month_index') }} as sxx,
         {{ ordered_aggregate('regr_syy', 'trend_value, month_index', 'month_index') }} as syy,

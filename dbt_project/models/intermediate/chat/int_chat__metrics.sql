@@ -70,9 +70,9 @@ day_metrics as (
         metric_parts.numerator,
         metric_parts.denominator
     from chat_days as d
+    -- chat_abandon_rate: only chats of queues where abandonment is measurable (DECISIONLOG "Chat:
+    -- Button Shown Only When a CSS Is Free")
     cross join
-        -- chat_abandon_rate: only chats of queues where abandonment is measurable (DECISIONLOG
-        -- "Chat: Button Shown Only When a CSS Is Free")
         {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
             ("'chat_offered'", 'd.offered', 'null'),
             ("'chat_abandoned'", 'd.abandoned', 'null'),

@@ -130,7 +130,7 @@ program_contacts as (
 
 levels as (
 
-    select unit_level
+    select unit_levels.unit_level
     from (values ('program'), ('client'), ('organisation')) as unit_levels (unit_level)
 
 ),

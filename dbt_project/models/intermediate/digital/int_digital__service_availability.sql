@@ -140,7 +140,9 @@ final as (
         windows.org_date,
         windows.window_start_at,
         windows.window_end_at,
-        {{ seconds_between('windows.window_start_at', 'windows.window_end_at') }} as service_seconds,
+        {{ seconds_between(
+            'windows.window_start_at', 'windows.window_end_at'
+        ) }} as service_seconds,
         -- least/greatest skip NULLs in DuckDB, so a window without an outage must say 0 itself
         coalesce(
             {% call exact_sum() %}

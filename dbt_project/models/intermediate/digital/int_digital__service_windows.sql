@@ -102,7 +102,9 @@ queue_ranges as (
         cast({{ to_local('queue_first_chats.first_chat_at', 'chat_queues.time_zone') }} as date)
             as first_date,
         cast(
-            {{ to_local('(select max(chats.chat_at) from chats)', 'chat_queues.time_zone') }} as date
+            {{ to_local(
+                '(select max(chats.chat_at) from chats)', 'chat_queues.time_zone'
+            ) }} as date
         ) as last_date
     from chat_queues
     inner join queue_first_chats on chat_queues.queue_id = queue_first_chats.queue_id
@@ -194,7 +196,9 @@ bot_ranges as (
             {{ to_local('program_first_conversations.first_started_at', org_time_zone()) }} as date
         ) as first_date,
         cast(
-            {{ to_local('(select max(conversations.started_at) from conversations)', org_time_zone()) }}
+            {{ to_local(
+                '(select max(conversations.started_at) from conversations)', org_time_zone()
+            ) }}
             as date
         ) as last_date
     from program_first_conversations
@@ -218,7 +222,9 @@ program_windows as (
         ) }} as window_end_at
     from bot_ranges
     cross join
-        {{ date_series('bot_ranges.first_date', 'bot_ranges.last_date', 'date_series', 'local_date') }}
+        {{ date_series(
+            'bot_ranges.first_date', 'bot_ranges.last_date', 'date_series', 'local_date'
+        ) }}
 
 ),
 

@@ -138,7 +138,9 @@ candidates as (
             < (select b.last_date from bounds as b)
             and snapshot_dates.snapshot_date
             <= coalesce(
-                cast({{ to_local('closed_for_good.closed_for_good_at', 'clocks.time_zone') }} as date),
+                cast(
+                    {{ to_local('closed_for_good.closed_for_good_at', 'clocks.time_zone') }} as date
+                ),
                 snapshot_dates.snapshot_date
             )
 

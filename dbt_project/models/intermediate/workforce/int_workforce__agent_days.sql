@@ -238,10 +238,10 @@ active as (
         piece_started_at,
         piece_ended_at,
         case
-            when segment.ended_at > piece_started_at then segment
+            when {{ struct_field('segment', 'ended_at') }} > piece_started_at then segment
         end as segment,
         case
-            when agent_state.ended_at > piece_started_at then agent_state
+            when {{ struct_field('agent_state', 'ended_at') }} > piece_started_at then agent_state
         end as agent_state
     from swept
     where piece_ended_at is not null
@@ -254,22 +254,22 @@ pieces as (
         agent_id,
         piece_started_at,
         piece_ended_at,
-        segment.activity as activity,
-        segment.started_at as segment_started_at,
-        segment.ended_at as segment_ended_at,
-        segment.shift_started_at as shift_started_at,
+        {{ struct_field('segment', 'activity') }} as activity,
+        {{ struct_field('segment', 'started_at') }} as segment_started_at,
+        {{ struct_field('segment', 'ended_at') }} as segment_ended_at,
+        {{ struct_field('segment', 'shift_started_at') }} as shift_started_at,
         -- no state at all is the same as logged out
-        coalesce(agent_state.state, 'logged_out') as state,
-        agent_state.reason as reason,
+        coalesce({{ struct_field('agent_state', 'state') }}, 'logged_out') as state,
+        {{ struct_field('agent_state', 'reason') }} as reason,
         coalesce(
-            segment.site_id, agent_state.site_id
+            {{ struct_field('segment', 'site_id') }}, {{ struct_field('agent_state', 'site_id') }}
         ) as site_id,
-        segment.site_time_zone as segment_time_zone,
-        agent_state.site_time_zone as state_time_zone
+        {{ struct_field('segment', 'site_time_zone') }} as segment_time_zone,
+        {{ struct_field('agent_state', 'site_time_zone') }} as state_time_zone
     from active
     where
         segment is not null
-        or agent_state.state in ('available', 'handling', 'acw')
+        or {{ struct_field('agent_state', 'state') }} in ('available', 'handling', 'acw')
 
 ),
 

@@ -91,9 +91,9 @@ forecast_unit_days as (
 day_metrics as (
 
     select
-        unit_level,
-        unit_id,
-        period_start,
+        agent_unit_days.unit_level,
+        agent_unit_days.unit_id,
+        agent_unit_days.period_start,
         metric_parts.metric_id,
         metric_parts.numerator,
         metric_parts.denominator
@@ -119,10 +119,10 @@ day_metrics as (
     union all
 
     select
-        unit_level,
-        unit_id,
-        period_start,
-        metric_parts.metric_id || '_' || horizon as metric_id,
+        forecast_unit_days.unit_level,
+        forecast_unit_days.unit_id,
+        forecast_unit_days.period_start,
+        metric_parts.metric_id || '_' || forecast_unit_days.horizon as metric_id,
         metric_parts.numerator,
         metric_parts.denominator
     from forecast_unit_days
