@@ -60,7 +60,7 @@ Engine = Annotated[
     str | None,
     typer.Option(
         "--engine",
-        help=f"What runs the dbt build: duckdb (embedded) or spark (needs the [spark] extra and Java "
+        help=f"What runs the dbt build: duckdb (embedded) or spark (needs the spark extra and Java "
         f"17). Else ${ENV_ENGINE}, else duckdb.",
         show_default=False,
     ),
