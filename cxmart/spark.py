@@ -81,10 +81,19 @@ def export_raw(settings: Settings) -> dict[str, int]:
 def import_built(settings: Settings) -> dict[str, int]:
     """Replace the warehouse's mart and reference tables by those dbt built on Spark (the Parquet
     folders of Spark's warehouse, `<schema>.db/<table>/`); rows per table. Spark writes instants
-    as TIMESTAMPTZ and local wall-clock times as TIMESTAMP, strings as VARCHAR, like DuckDB."""
+    as TIMESTAMPTZ and local wall-clock times as TIMESTAMP, strings as VARCHAR, like DuckDB.
+
+    The tables a DuckDB build left in the intermediate schema (its incremental working days and
+    backlog snapshots) are dropped: the raw changes this build read are published with it, so a
+    later DuckDB build must build those in full rather than add to tables that missed them."""
     root = settings.spark_warehouse
     con = settings.connect()
     try:
+        for (old,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'intermediate' "
+            "and database_name = current_database()"
+        ).fetchall():
+            con.execute(f'drop table intermediate."{old}"')
         counts: dict[str, int] = {}
         for schema_name in BUILT_SCHEMAS:
             folder = root / f"{schema_name}.db"

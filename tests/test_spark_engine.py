@@ -163,3 +163,17 @@ def test_the_spark_build_read_the_exported_parquet_and_left_its_tables_beside_th
     assert (settings.spark_sources / "audit" / "validation_results" / "data.parquet").is_file()
     assert any((settings.spark_warehouse / "mart.db" / "metric_values").glob("*.parquet"))
     assert Path(built["duckdb"].settings.spark_dir).exists() is False
+
+
+def test_a_duckdb_build_after_a_spark_build_publishes_the_same_mart(built):
+    """Switching back: the Spark build replaced the mart and dropped DuckDB's incremental working
+    tables, so the next DuckDB build on the same warehouse rebuilds those and publishes the same
+    tables as a DuckDB-only home."""
+    spark_home = built["spark"].settings
+    settings = Settings.resolve(home=spark_home.home, landing=spark_home.landing, engine="duckdb")
+    summary = pipeline.build(settings)
+    assert summary.success, summary.failures
+    pipeline.audit_and_publish(settings, "back-to-duckdb")
+    with _published(built["duckdb"].settings) as duck, _published(settings) as again:
+        for schema, table in _tables(duck):
+            assert _differences(schema, table, duck, again) == [], table
