@@ -244,6 +244,10 @@ def run_child(job: str, home: Path, params: dict, log: Path) -> dict:
         raise StageError(f"{job} failed (exit {res.returncode}); see {log}")
     out = json.loads(res.stdout.strip().splitlines()[-1])
     out["process_seconds"] = wall
+    if out.get("success") is False:
+        # a gate that failed or a dbt build that did not succeed: the pipeline would stop here and
+        # publish nothing, so the figures after it would measure a broken run
+        raise StageError(f"{job} did not succeed: {out.get('failures')}; see {log}")
     return out
 
 

@@ -1,8 +1,12 @@
 """Land canonical export files in DuckDB's `raw` schema: idempotent, atomic, strict and streaming.
 
 The new canonical CSV files of one entity are read together, in one DuckDB scan per up to
-`SCAN_BYTES` (`load_files`); every other file (Parquet, JSON lines, a mapped source, a vendor
-export) and a scan DuckDB cannot finish are loaded one file at a time. Either way, each file:
+`SCAN_BYTES` (`load_files`); every other canonical file (Parquet, JSON lines) and a scan DuckDB
+cannot finish are loaded one file at a time. A landing folder that is not a canonical entity is
+read by the vendor reader that claims it (`connectors/readers/`: the interface in `base.py`, the
+registry in `__init__.py`), one load unit per transaction (`load_unit`): the reader reshapes the
+vendor's records into canonical rows in SQL, and the loader does the rest below. Either way, each
+file:
 
 1. its content hash is looked up in the load manifest (`raw._load_manifest`): a file
    already loaded with the same content is skipped, and the same content under another
@@ -27,11 +31,13 @@ version loaded records the night in the manifest, so the raw gate knows which da
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import gzip
 import hashlib
 import io
 import itertools
+import json
 import logging
 import re
 import zlib
@@ -44,9 +50,9 @@ import fsspec
 import yaml
 
 from . import schema
-from .mapping import MAPPING_FILE, Mapping, MappingError
+from .readers import claim_folder
+from .readers.base import ENTITY_ZONE, Claim, ReaderError, Staged, Unit
 from .schema import BOOL, DATE, INT, NUM, STR, TIME, TS, Entity
-from .vendors import READERS, Unit, VendorError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +96,8 @@ _BOOKKEEPING_DDL = (
     )""",
     # warehouses made before loads were keyed by night
     f"alter table {MANIFEST} add column if not exists night varchar",
+    # what a vendor reader's unit was read with: a changed declaration reads the folder again
+    f"alter table {MANIFEST} add column if not exists declared varchar",
     f"""create table if not exists {EXCLUDED} (
         file_id varchar not null,
         entity varchar not null,
@@ -160,10 +168,13 @@ class _Version:
     url: str
     size: int
     digest: str
+    # The entity a vendor unit's file gives besides its first: its manifest entry is keyed by the
+    # file and that entity, since one file version may give several entities.
+    also: str = ""
 
     @property
     def file_id(self) -> str:
-        return _file_id(self.url, self.digest)
+        return _file_id(self.url + (f"#{self.also}" if self.also else ""), self.digest)
 
 
 @dataclass
@@ -203,6 +214,16 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for e in schema.ENTITIES:
         con.execute(schema.raw_ddl(e))
+    # A warehouse made before a canonical column was added (tickets.handle_seconds) gets it, empty.
+    have = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'raw'"
+        ).fetchall()
+    )
+    for e in schema.ENTITIES:
+        for c in e.columns:
+            if (e.name, c.name) not in have:
+                con.execute(f"alter table raw.{e.name} add column {_ident(c.name)} {c.type}")
 
 
 def log_changes(con: duckdb.DuckDBPyConnection, e: Entity, rows: str) -> None:
@@ -254,7 +275,10 @@ def landing_entities(landing: str) -> list[str]:
         files, _notes = Loader(con, landing, "discovery only, nothing is hashed").discover()
     finally:
         con.close()
-    return sorted({entity for entity, _ in files})
+    found: set[str] = set()
+    for entity, item in files:
+        found.update(item.entities if isinstance(item, Unit) else (entity,))
+    return sorted(found)
 
 
 def _sql_str(s: str) -> str:
@@ -322,7 +346,8 @@ class Loader:
         )
         ensure_raw_schema(con)
         self.source_settings = self._read_source_settings()
-        self._mappings: dict[str, Mapping | None] = {}
+        self._claims: dict[str, Claim | None] = {}
+        self._reset(None, [])
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -343,26 +368,14 @@ class Loader:
         per = (self.source_settings.get("entities") or {}).get(entity) or {}
         return per.get("time_zone") or self.source_settings.get("time_zone")
 
-    def _mapped_target(self, folder: str) -> str | None:
-        """The target entity of a mapped source folder (one holding a `_mapping.yml`), else None."""
-        if folder not in self._mappings:
-            path = f"{self.root}/{folder}/{MAPPING_FILE}"
-            if not self.fs.exists(path):
-                self._mappings[folder] = None
-            else:
-                with self.fs.open(path, "r") as fh:
-                    try:
-                        self._mappings[folder] = Mapping.from_dict(yaml.safe_load(fh), self._url(path))
-                    except (yaml.YAMLError, MappingError) as exc:
-                        raise RejectedFile(f"{self._url(path)}: {exc}") from exc
-        m = self._mappings[folder]
-        return m.target.name if m else None
-
-    def _mapping_for(self, path: str | None) -> Mapping | None:
-        if path is None:
-            return None
-        folder = PurePosixPath(path).relative_to(PurePosixPath(self.root)).parts[0]
-        return self._mappings.get(folder)
+    def _claim(self, folder: str) -> Claim | None:
+        """The vendor reader's claim on a landing folder that is not a canonical entity, else None."""
+        if folder not in self._claims:
+            try:
+                self._claims[folder] = claim_folder(_LandingView(self), folder)
+            except ReaderError as exc:  # a declaration the reader cannot read (e.g. `_mapping.yml`)
+                raise RejectedFile(str(exc)) from exc
+        return self._claims[folder]
 
     def _url(self, path: str) -> str:
         return path if self.local else self.fs.unstrip_protocol(path)
@@ -380,41 +393,40 @@ class Loader:
             if len(rel.parts) < 2 or any(p.startswith((".", "_")) for p in rel.parts):
                 continue
             folder = rel.parts[0]
-            entity = self._entity_of(folder)
-            if entity is None:
-                note = f"{folder}/: not a canonical entity folder (and no {MAPPING_FILE}), skipped"
+            claim = None if folder in schema.BY_NAME else self._claim(folder)
+            if folder not in schema.BY_NAME and claim is None:
+                note = (
+                    f"{folder}/: not a canonical entity folder, a vendor reader's folder or a folder "
+                    "with a _mapping.yml, skipped"
+                )
                 if note not in notes:
                     notes.append(note)
                 continue
-            if self.entities is not None and entity not in self.entities:
+            wanted = claim.entities if claim else (folder,)
+            if self.entities is not None and not self.entities & set(wanted):
                 continue
             day = period_date(path) if self.through is not None else None
             if day is not None and day > self.through:
                 self.later.append(self._url(path))
                 continue
-            if folder not in schema.BY_NAME and folder in READERS:
+            if claim is not None:
                 vendor.setdefault(folder, []).append(path)
                 continue
-            found.setdefault(entity, []).append(path)
+            found.setdefault(folder, []).append(path)
         for folder, paths in vendor.items():
-            reader = READERS[folder]
-            units, skipped = reader.units(folder, paths)
+            claim = self._claims[folder]
+            units, skipped = claim.reader.units(claim, paths)
             for why in dict.fromkeys(w for _, w in skipped):
                 names = [PurePosixPath(p).name for p, w in skipped if w == why]
                 notes.append(f"{folder}/: {len(names)} file(s) skipped, {why}: {', '.join(names)}")
-            found.setdefault(reader.target, []).extend(units)
+            # A unit loads at the place of the first entity it gives in load order (reference data
+            # first, so that facts can be read in their site's zone).
+            first = min(claim.entities, key=schema.LOAD_ORDER.index)
+            found.setdefault(first, []).extend(units)
         ordered = [(e, p) for e in schema.LOAD_ORDER for p in found.get(e, [])]
         if self.later:
             notes.append(f"{len(self.later)} file(s) dated after {self.through} left for their own night")
         return ordered, notes
-
-    def _entity_of(self, folder: str) -> str | None:
-        """The canonical entity a landing folder gives (itself, its vendor reader's, its mapping's)."""
-        if folder in schema.BY_NAME:
-            return folder
-        if folder in READERS:
-            return READERS[folder].target
-        return self._mapped_target(folder)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -436,7 +448,7 @@ class Loader:
             if bulk:
                 results = self.load_files(entity_name, paths)
             else:
-                results = [self._load_one(entity_name, p) for p in paths]
+                results = [r for p in paths for r in self._load_one(entity_name, p)]
             for result in results:
                 report.files.append(result)
                 if progress:
@@ -444,14 +456,12 @@ class Loader:
         report.notes += self.default_notes()
         return report
 
-    def _load_one(self, entity_name: str, path: str | Unit) -> FileResult:
-        return self.load_unit(path) if isinstance(path, Unit) else self.load_file(entity_name, path)
+    def _load_one(self, entity_name: str, path: str | Unit) -> list[FileResult]:
+        return self.load_unit(path) if isinstance(path, Unit) else [self.load_file(entity_name, path)]
 
     def _scannable(self, path: str | Unit) -> bool:
-        """A canonical CSV file (not a vendor's, not a mapped source's): it can share a scan."""
-        if isinstance(path, Unit) or self._mapping_for(path) is not None:
-            return False
-        return path.lower().endswith((".csv", ".csv.gz"))
+        """A canonical CSV file (not a vendor reader's unit): it can share a scan."""
+        return not isinstance(path, Unit) and path.lower().endswith((".csv", ".csv.gz"))
 
     def default_notes(self) -> list[str]:
         """Which documented defaults of SOURCES.md apply to what is now in raw (said once per run)."""
@@ -477,7 +487,7 @@ class Loader:
                 notes.append(f"{n} queue(s) without {column}: {value} applies (the default)")
         return notes
 
-    def load_file(self, entity_name: str, path: str, unit: Unit | None = None) -> FileResult:
+    def load_file(self, entity_name: str, path: str) -> FileResult:
         e = schema.entity(entity_name)
         url = self._url(path)
         try:
@@ -505,16 +515,13 @@ class Loader:
         self.con.execute("begin transaction")
         try:
             self._reset(path, [_Version(path, url, size, digest)])
-            if unit is not None:
-                unit.reader.stage_file(self, e, path, url)
-            else:
-                self._stage(e, path, url)
+            self._stage(e, path, url)
             rows, quarantined, replaced = self._apply(e, url, file_id, size, digest)
             self._drop_temp()
             self.con.execute("commit")
-        except (RejectedFile, VendorError, *_UNREADABLE) as exc:
+        except (RejectedFile, *_UNREADABLE) as exc:
             self.con.execute("rollback")
-            problem = str(exc) if isinstance(exc, RejectedFile | VendorError) else _first_line(str(exc))
+            problem = str(exc) if isinstance(exc, RejectedFile) else _first_line(str(exc))
             return self._reject(e, url, size, digest, problem, file_id)
         except BaseException:
             self.con.execute("rollback")
@@ -714,94 +721,256 @@ class Loader:
         self._manifest_many(entries)
         return results
 
-    def load_unit(self, unit: Unit) -> FileResult:
-        """Load what a vendor reader found: one export file, or a folder of related tables."""
-        if len(unit.paths) == 1 and not unit.together:
-            return self.load_file(unit.reader.target, unit.paths[0], unit)
-        return self._load_together(unit)
+    def load_unit(self, unit: Unit) -> list[FileResult]:
+        """Load what a vendor reader found, in one transaction: one export file, or a folder of
+        related files read together, giving one or several entities (one result per entity).
 
-    def _load_together(self, unit: Unit) -> FileResult:
-        """Load a folder of related vendor tables as one unit (e.g. Workday's history tables).
-
-        Every file gets its own manifest entry. When none changed, the unit is unchanged;
-        when any changed, in one transaction the rows the folder gave before are removed and
-        derived again from all its current files (earlier versions of changed files are marked
-        `replaced`). Rows carry the file version and record number of the file that names
-        them (the reader's driving table); quarantined and excluded records name their own
-        file and line. DECISIONLOG "Vendor Readers: A Folder of Related Tables Is One Load Unit".
+        Every file version has a manifest entry per entity it gives. A single export file keeps
+        every rule of a canonical file: unchanged, duplicate export, a corrected re-export replaces
+        its earlier version's rows. A folder read together is `unchanged` when no file changed;
+        when any changed, the rows each entity got from the folder (and their quarantined and
+        excluded records) are removed and derived again from all its current files, earlier
+        versions of changed files being marked `replaced`. Rows carry the file version and record
+        number of the file that names them (the first file of the unit, or `_src_file`);
+        quarantined and excluded records name their own file and line. DECISIONLOG "Vendor
+        Readers: A Folder of Related Tables Is One Load Unit" and "Vendor Readers: One Interface,
+        Several Entities per Unit".
         """
-        e = schema.entity(unit.reader.target)
-        where = self._url(f"{self.root}/{unit.folder}") + "/"
+        primary = unit.entities[0]
+        entities = [
+            n for n in schema.LOAD_ORDER
+            if n in unit.entities and (self.entities is None or n in self.entities)
+        ]  # fmt: skip
+        first = schema.entity(entities[0])
+        where = self._url(f"{self.root}/{unit.folder}") + "/" if unit.together else self._url(unit.paths[0])
         try:
-            versions = [_Version(p, self._url(p), self.fs.size(p), self._hash(p)) for p in unit.paths]
+            base = [_Version(p, self._url(p), self.fs.size(p), self._hash(p)) for p in unit.paths]
         except OSError as exc:
-            return self._reject(e, where, None, None, f"cannot be read: {exc}")
-        ids = [v.file_id for v in versions]
-        current = {
-            r[0]
-            for r in self.con.execute(
-                f"select file_id from {MANIFEST} where file_id in (select unnest(?)) and status = 'loaded'",
-                [ids],
+            return [self._reject(first, where, None, None, f"cannot be read: {exc}")]
+
+        def versions(name: str) -> list[_Version]:
+            return [dataclasses.replace(v, also="" if name == primary else name) for v in base]
+
+        ids = {n: [v.file_id for v in versions(n)] for n in entities}
+        # A unit read before with other declarations (its sources.yml block, the zones) is read
+        # again, as if its files had changed.
+        declared = unit.reader.fingerprint(self, unit.claim)
+        state = {
+            file_id: status if status != "loaded" or seen == declared else "declared otherwise"
+            for file_id, status, seen in self.con.execute(
+                f"select file_id, status, declared from {MANIFEST} where file_id in (select unnest(?))",
+                [[i for n in entities for i in ids[n]]],
             ).fetchall()
         }
-        if current == set(ids):
-            return FileResult(e.name, where, "unchanged", message="already loaded")
-        urls = [v.url for v in versions]
+        if all(state.get(i) in ("loaded", "duplicate") for n in entities for i in ids[n]):
+            return [FileResult(n, where, "unchanged", message="already loaded") for n in entities]
+        if not unit.together:  # the same export under another name is a duplicate, not loaded again
+            v = base[0]
+            twin = self.con.execute(
+                f"select path from {MANIFEST} where entity = ? and content_hash = ? "
+                "and status = 'loaded' and path <> ? limit 1",
+                [first.name, v.digest, v.url],
+            ).fetchone()
+            if twin:
+                msg = f"same content as {twin[0]}: duplicate export, not loaded again"
+                self._manifest_many(
+                    [(vs[0].file_id, schema.entity(n), v.url, v.size, v.digest, "duplicate", 0, 0, msg)
+                     for n in entities for vs in [versions(n)]]
+                )  # fmt: skip
+                return [FileResult(n, where, "duplicate", message=msg) for n in entities]
+
+        urls = [v.url for v in base]
+        results = []
         self.con.execute("begin transaction")
         try:
-            self._reset(None, versions)
-            unit.reader.stage_together(self, e, unit, versions)
-            old = [
-                r[0]
-                for r in self.con.execute(
-                    f"select file_id from {MANIFEST} where entity = ? and status = 'loaded' "
-                    "and path in (select unnest(?))",
-                    [e.name, urls],
-                ).fetchall()
-            ]
-            driving = versions[0]
-            rows, quarantine, replaced = self._write(e, driving.file_id, old)
-            # Earlier versions of the files that changed are replaced by their new version.
-            for v in versions:
-                self.con.execute(
-                    f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
-                    "where path = ? and entity = ? and status = 'loaded' and file_id <> ?",
-                    [v.file_id, v.url, e.name, v.file_id],
-                )
-            for i, v in enumerate(versions):
-                n_bad = sum(1 for q in quarantine if q[0] == i)
-                n_rows = rows if i == 0 else 0
-                msg = f"read together with the other files of {unit.folder}/"
-                if n_bad:
-                    msg += f"; {n_bad} row(s) quarantined"
-                self._manifest(v.file_id, e, v.url, v.size, v.digest, "loaded", n_rows, n_bad, msg)
+            self._reset(None, base)
+            self._declared = declared
+            unit.reader.prepare(self, unit)
+            for name in entities:
+                e = schema.entity(name)
+                self._versions = versions(name)
+                self._use(e, unit.reader.stage(self, unit, name))
+                old = [
+                    r[0]
+                    for r in self.con.execute(
+                        f"select file_id from {MANIFEST} where entity = ? and status = 'loaded' "
+                        "and path in (select unnest(?))",
+                        [name, urls],
+                    ).fetchall()
+                ]
+                rows, quarantine, replaced = self._write(e, self._versions[0].file_id, old)
+                entries = []
+                for i, v in enumerate(self._versions):
+                    self.con.execute(
+                        f"update {MANIFEST} set status = 'replaced', replaced_by = ? "
+                        "where path = ? and entity = ? and status = 'loaded' and file_id <> ?",
+                        [v.file_id, v.url, name, v.file_id],
+                    )
+                    n_bad = sum(1 for q in quarantine if q[0] == i)
+                    if unit.together:
+                        msg = f"read together with the other files of {unit.folder}/"
+                        msg += f"; {n_bad} row(s) quarantined" if n_bad else ""
+                    else:
+                        msg = f"{n_bad} row(s) quarantined" if n_bad else ""
+                    entries.append((v.file_id, e, v.url, v.size, v.digest, "loaded", rows if i == 0 else 0,
+                                    n_bad, msg))  # fmt: skip
+                self._manifest_many(entries)
+                if unit.together:
+                    changed = sum(
+                        1 for i in ids[name] if state.get(i) not in ("loaded", "declared otherwise")
+                    )
+                    msg = f"{len(base)} file(s) read together, {changed} new or changed"
+                    if any(state.get(i) == "declared otherwise" for i in ids[name]):
+                        msg += ", declarations changed"
+                    msg += f"; replaced {replaced} rows derived before" if replaced else ""
+                else:
+                    msg = f"replaced {replaced} rows of an earlier version" if replaced else ""
+                status = "replaced" if replaced else "loaded"
+                results.append(FileResult(name, where, status, rows, len(quarantine), msg))
+                self._drop_temp(entity_only=True)
             self._drop_temp()
             self.con.execute("commit")
-        except (RejectedFile, VendorError, *_UNREADABLE) as exc:
+        except (RejectedFile, ReaderError, *_UNREADABLE) as exc:
             self.con.execute("rollback")
-            problem = str(exc) if isinstance(exc, RejectedFile | VendorError) else _first_line(str(exc))
-            return self._reject(e, where, None, None, problem)
+            problem = str(exc) if isinstance(exc, RejectedFile | ReaderError) else _first_line(str(exc))
+            if unit.together:
+                return [self._reject(first, where, None, None, problem)]
+            v = base[0]
+            return [self._reject(first, where, v.size, v.digest, problem, ids[first.name][0])]
         except BaseException:
             self.con.execute("rollback")
             raise
-        changed = len(set(ids) - current)
-        msg = f"{len(versions)} file(s) read together, {changed} new or changed"
-        if replaced:
-            msg += f"; replaced {replaced} rows derived before"
-        return FileResult(e.name, where, "replaced" if replaced else "loaded", rows, len(quarantine), msg)
+        finally:
+            self._declared = None
+        return results
+
+    def _use(self, e: Entity, staged: Staged) -> None:
+        """Take what a reader staged for one entity: its columns (checked like a header), checks,
+        time zone and line numbering; an empty `_cx_excl` when the reader excluded nothing."""
+        self._header = self._check_header(e, staged.columns)
+        self._reader_error = staged.checks
+        self._not_row = staged.not_rows
+        self._staged_zone = staged.time_zone
+        self._lines = dict(staged.lines)
+        self._header_rows = dict(staged.header_rows)
+        self.con.execute(
+            "create temp table if not exists _cx_excl as select null::integer as _src_file, "
+            "null::bigint as _src_ord, null::varchar as reason, null::date as _record_date where false"
+        )
+
+    # -- the Staging protocol of connectors/readers/base.py: what a reader may use -----------------
+
+    @property
+    def versions(self) -> list[_Version]:
+        return self._versions
+
+    def settings(self, key: str) -> dict:
+        data = self.source_settings.get(key)
+        return data if isinstance(data, dict) else {}
+
+    def _named(self, index: int, exc: Exception) -> ReaderError:
+        return ReaderError(f"{PurePosixPath(self._versions[index].path).name}: {exc}")
+
+    def csv_header(self, index: int) -> list[str]:
+        try:
+            return self._csv_names(self._versions[index].path)
+        except RejectedFile as exc:
+            raise self._named(index, exc) from None
+
+    def csv_records(self, index: int, n: int) -> list[list[str]]:
+        """The first `n` records of CSV file `index` (header rows of a native export)."""
+        with self.fs.open(self._versions[index].path, "rb", compression="infer") as raw_fh:
+            text = io.TextIOWrapper(raw_fh, encoding="utf-8-sig", errors="replace", newline="")
+            return [r for _, r in zip(range(n), csv.reader(text), strict=False)]
+
+    def read_csv(self, index: int, table: str, header: list[str] | None = None) -> list[str]:
+        v = self._versions[index]
+        header = header if header is not None else self.csv_header(index)
+        self._read_csv(v.path, v.url, header, table)
+        self.temp(table)
+        return header
+
+    def _check_text(self, index: int) -> None:
+        """A text export: decompresses whole (a .gz) and is not binary; ReaderError naming it."""
+        path = self._versions[index].path
+        try:
+            self._check_gzip(path)
+            with self.fs.open(path, "rb", compression="infer") as fh:
+                head = fh.read(1 << 16)
+        except (RejectedFile, OSError, EOFError, zlib.error) as exc:
+            raise self._named(index, exc) from None
+        if b"\0" in head:
+            raise self._named(index, "binary content, not a text export")
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not a character cut at the end of the first block
+                raise self._named(index, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+    def read_lines(self, index: int, table: str) -> None:
+        self._check_text(index)
+        v = self._versions[index]
+        target = v.path if self.local else v.url
+        self.con.execute(
+            f"create temp table {table} as select row_number() over () as _ord, line from "
+            f"read_csv({_sql_str(target)}, columns = {{'line': 'VARCHAR'}}, header = false, "
+            "auto_detect = false, delim = chr(31), quote = '', escape = '')"
+        )
+        self.temp(table)
+
+    def read_json(self, index: int, table: str) -> None:
+        """One row per JSON value. JSON lines (the first line is a whole JSON object): one row a
+        line, numbered by line, a line that is not JSON kept with `json` NULL for the reader to
+        quarantine; otherwise a document or concatenated values (Kinesis Firehose), numbered in
+        order, and a file DuckDB cannot parse is rejected by name."""
+        lines = f"_cx_jl_{index}"
+        self.read_lines(index, lines)
+        first = self.con.execute(
+            f"select line from {lines} where trim(coalesce(line, '')) <> '' order by _ord limit 1"
+        ).fetchone()
+        try:
+            jsonl = first is not None and isinstance(json.loads(first[0]), dict)
+        except ValueError:
+            jsonl = False
+        if jsonl:
+            self.con.execute(
+                f"create temp table {table} as select _ord, case when json_valid(line) then line::json "
+                f"end as json from {lines} where trim(coalesce(line, '')) <> ''"
+            )
+        else:
+            v = self._versions[index]
+            target = v.path if self.local else v.url
+            self.con.execute(
+                f"create temp table {table} as select row_number() over () as _ord, json "
+                f"from read_json_objects({_sql_str(target)}, format = 'unstructured')"
+            )
+        self.temp(table)
+
+    def temp(self, table: str) -> None:
+        if table not in self._extra_temp:
+            self._extra_temp.append(table)
 
     def _reset(self, path: str | None, versions: list[_Version]) -> None:
-        """Per-load state: the file(s) being read and what a vendor reader may set."""
+        """Per-load state: the file(s) being read (`path` None: a vendor reader's unit) and what
+        a vendor reader's Staged sets."""
         self._path = path
         self._versions = versions
         self._fmt = "csv"
-        self._header_rows = {}  # file index -> header records before the data (default 1)
-        self._tz_override = None  # a vendor reader's declared zone
+        self._header_rows: dict[int, int] = {}  # file index -> header records before the data (default 1)
+        self._staged_zone: str | None = ENTITY_ZONE  # a vendor reader's zone for offset-less timestamps
+        self._lines: dict[int, str] = {}  # file index -> 'csv' | 'record' (how records become lines)
         self._reader_error = False  # the reader staged a `_reader_error` column
-        self._extra_temp = []  # the reader's own temp tables
+        self._not_row = False  # ... and a `_not_row` column (records staged only to quarantine them)
+        self._extra_temp: list[str] = []  # the reader's own temp tables
+        self._rejects_taken = False  # a vendor unit's malformed CSV rows are already quarantined
+        self._declared: str | None = None  # fingerprint of the declarations a vendor unit is read with
 
-    def _drop_temp(self) -> None:
-        for t in (*_TEMP_TABLES, *self._extra_temp):
+    def _drop_temp(self, entity_only: bool = False) -> None:
+        """Drop the load's temp tables; `entity_only`: only those of one entity of a vendor unit
+        (its staged and typed rows), keeping the reader's own tables for the next entity."""
+        for t in _TEMP_TABLES if entity_only else (*_TEMP_TABLES, *self._extra_temp):
+            if entity_only and t in self._extra_temp:
+                continue
             self.con.execute(f"drop table if exists {t}")
 
     def _hash(self, path: str) -> str:
@@ -830,11 +999,11 @@ class Loader:
         columns[1] = [e.name for e in columns[1]]
         self.con.execute(
             f"insert or replace into {MANIFEST} (file_id, entity, path, size_bytes, content_hash, "
-            "status, rows_loaded, rows_quarantined, message, loaded_at, night) "
+            "status, rows_loaded, rows_quarantined, message, loaded_at, night, declared) "
             "select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), "
             "unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-            "unnest(?::varchar[]), now(), ?",
-            [*columns, self.night],
+            "unnest(?::varchar[]), now(), ?, ?",
+            [*columns, self.night, self._declared],
         )
 
     # -- reading into an all-text staging table ----------------------------------------------
@@ -851,34 +1020,9 @@ class Loader:
         source = _csv_source([target], header)
         self.con.execute(f"create temp table {table} as select row_number() over () as _ord, * from {source}")
 
-    def _stage_mapped(self, e: Entity, mapping: Mapping, path: str, url: str) -> None:
-        """Read a mapped source's CSV with its own header, then map it to the target's columns."""
-        if self._fmt != "csv":
-            raise RejectedFile("a mapped source is read from CSV (.csv or .csv.gz) files")
-        header = self._csv_names(path)
-        self._read_csv(path, url, header, "_cx_raw")
-        try:
-            sql, mapped = mapping.select(header)
-        except MappingError as exc:
-            raise RejectedFile(f"{MAPPING_FILE}: {exc}") from exc
-        self.con.execute(f"create temp table _cx_all as {sql}")
-        self.con.execute(
-            "create temp table _cx_src as select * exclude (_exclude, _record_date) "
-            "from _cx_all where _exclude is null"
-        )
-        self.con.execute(
-            "create temp table _cx_excl as select _ord, _exclude as reason, _record_date "
-            "from _cx_all where _exclude is not null"
-        )
-        self._header = self._check_header(e, mapped)
-
     def _stage(self, e: Entity, path: str, url: str) -> None:
         fmt = self._fmt = self._format(path)
         target = path if self.local else url
-        mapping = self._mapping_for(path)
-        if mapping is not None:
-            self._stage_mapped(e, mapping, path, url)
-            return
         if fmt == "csv":
             header = self._check_header(e, self._csv_names(path))
             self._read_csv(path, url, header, "_cx_src")
@@ -994,11 +1138,8 @@ class Loader:
         expression; `checked` gathers the reasons in `_errors`.
         """
         present = set(self._header)
-        mapping = self._mapping_for(self._path)
-        if self._tz_override is not None:
-            tz_mode = self._tz_override
-        else:
-            tz_mode = mapping.time_zone if mapping else self.time_zone_for(e.name)
+        zone = self._staged_zone
+        tz_mode = self.time_zone_for(e.name) if zone == ENTITY_ZONE else zone
         join, site_zone = "", ""
         if tz_mode == "site":
             if "site_id" in e.column_names and "site_id" in present:
@@ -1033,14 +1174,17 @@ class Loader:
             valid, where = "src._valid", "where not src._blank"
         else:
             valid, where = "true", ""
-        # A vendor reader's own checks (e.g. a score outside the declared scale).
+        # A vendor reader's own checks (e.g. a score outside the declared scale); a record the
+        # reader staged only to quarantine it (`_not_row`, e.g. an unknown event) gets its reason
+        # alone, not the typing errors of the columns it could not fill.
         reader_error = "src._reader_error" if self._reader_error else "null::varchar"
+        not_row = "coalesce(src._not_row, false)" if self._not_row else "false"
         errors.insert(0, "_reader_error")
         cols = ", ".join(_ident(n) for n in e.column_names)
         return f"""
             with staged as (
                 select src._ord, {valid} as _valid, {attributes} as attributes, {site_zone}
-                    {reader_error} as _reader_error,
+                    {reader_error} as _reader_error, {not_row} as _not_row,
                     {", ".join(raws)}
                 from _cx_src as src {join} {where}
             ),
@@ -1049,7 +1193,9 @@ class Loader:
             ),
             checked as (
                 select _ord, {cols}, attributes,
-                    list_filter([{", ".join(errors) or "null"}], lambda x: x is not null) as _errors
+                    case when _not_row then [coalesce(_reader_error, 'not a row')]
+                        else list_filter([{", ".join(errors) or "null"}], lambda x: x is not null)
+                    end as _errors
                 from cleaned
             )
             select * from checked
@@ -1185,12 +1331,11 @@ class Loader:
                 ).fetchall()
             ]
         excluded = []
-        if together or self._mapping_for(self._path) is not None:
-            at = "_src_file, _src_ord" if together else "0, _ord"
+        if together:
             excluded = [
                 ((f, k), why, day)
                 for f, k, why, day in con.execute(
-                    f"select {at}, reason, _record_date from _cx_excl order by 1, 2"
+                    "select _src_file, _src_ord, reason, _record_date from _cx_excl order by 1, 2"
                 ).fetchall()
             ]
         lines = self._physical_lines([b[0] for b in bad] + [x[0] for x in excluded], rejects)
@@ -1209,15 +1354,18 @@ class Loader:
             match = " and ".join(f"t.{_ident(k)} = g.{_ident(k)}" for k in e.primary_key)
             log_changes(con, e, f"(select t.* from raw.{e.name} as t semi join {good} as g on {match})")
             con.execute(f"delete from raw.{e.name} as t using {good} as g where {match}")
-        if together:
+        params: list = [file_id]
+        if together:  # a reader's rows: each names its own file version and record in it
+            fid = "coalesce(list_extract(?, s._src_file + 1), ?)"
             row, join = "s._src_ord", " join _cx_src as s on s._ord = g._ord"
+            params = [[v.file_id for v in self._versions], file_id]
         else:
-            row, join = "g._ord", ""
+            fid, row, join = "?", "g._ord", ""
         gcols = ", ".join(f"g.{_ident(n)}" for n in e.column_names)
         rows = con.execute(
             f"insert into raw.{e.name} ({cols}, attributes, _file_id, _row, _loaded_at) "
-            f"select {gcols}, g.attributes, ?, {row}, now() from {good} as g{join}",
-            [file_id],
+            f"select {gcols}, g.attributes, {fid}, {row}, now() from {good} as g{join}",
+            params,
         ).fetchone()[0]
         log_changes(con, e, good)
         quarantine = self._store_rejects(e, rejects, bad, excluded, lines)
@@ -1276,17 +1424,21 @@ class Loader:
 
     def _structural_rejects(self) -> list[tuple[int, int, str]]:
         """Rows DuckDB's CSV reader could not split into the header's columns: (file index, line, reason)."""
-        if self._fmt != "csv":
+        if self._fmt != "csv" or self._rejects_taken:
             return []
-        try:
-            rows = self.con.execute(
-                "select s.file_path, r.line, string_agg(distinct r.error_type, ', ' "
-                "order by r.error_type), string_agg(distinct r.error_message, '; ' "
-                "order by r.error_message) from _cx_rej as r join _cx_rej_scans as s "
-                "using (scan_id, file_id) group by all order by 1, 2"
-            ).fetchall()
-        except duckdb.CatalogException:
+        # (a failed statement would abort the load's transaction: look before reading)
+        if not self.con.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name = '_cx_rej'"
+        ).fetchone()[0]:
             return []
+        # a vendor unit's malformed CSV rows are quarantined once, under its first entity
+        self._rejects_taken = self._path is None
+        rows = self.con.execute(
+            "select s.file_path, r.line, string_agg(distinct r.error_type, ', ' "
+            "order by r.error_type), string_agg(distinct r.error_message, '; ' "
+            "order by r.error_message) from _cx_rej as r join _cx_rej_scans as s "
+            "using (scan_id, file_id) group by all order by 1, 2"
+        ).fetchall()
         index = {}
         for i, v in enumerate(self._versions):
             index[v.path] = index[v.url] = i
@@ -1307,7 +1459,8 @@ class Loader:
         out: dict[tuple[int, int], int] = {}
         for i in sorted({f for f, _ in records}):
             wanted = {k for f, k in records if f == i}
-            if self._fmt != "csv":  # JSON lines: one record a line; Parquet: row number
+            mode = self._lines.get(i, "csv" if self._fmt == "csv" else "record")
+            if mode == "record":  # JSON lines, a vendor's line records: one a line; Parquet: row number
                 out.update({(i, k): k for k in wanted})
                 continue
             skip = {ln for f, ln, _ in rejected if f == i}
@@ -1332,6 +1485,26 @@ class Loader:
                         if found == len(wanted):
                             break
         return out
+
+
+class _LandingView:
+    """The landing location as a reader sees it while claiming folders (connectors.readers.base.Landing)."""
+
+    def __init__(self, loader: Loader) -> None:
+        self._loader = loader
+
+    def _path(self, relpath: str) -> str:
+        return f"{self._loader.root}/{relpath}"
+
+    def exists(self, relpath: str) -> bool:
+        return self._loader.fs.exists(self._path(relpath))
+
+    def read_text(self, relpath: str) -> str:
+        with self._loader.fs.open(self._path(relpath), "r") as fh:
+            return fh.read()
+
+    def url(self, relpath: str) -> str:
+        return self._loader._url(self._path(relpath))
 
 
 def _csv_source(targets: list[str], header: list[str], filename: str | None = None) -> str:

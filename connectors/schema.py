@@ -230,6 +230,9 @@ ENTITIES: tuple[Entity, ...] = (
             C("due_at", TS),
             C("status"),
             C("assignee_id"),
+            # the time CSSs spent handling the item, where the ticketing system captures it
+            # (METRICS.md ticket_aht "where handle time is captured")
+            C("handle_seconds", NUM),
         ),
         ("ticket_id",),
         "fact",
@@ -481,7 +484,7 @@ ROW_RULES: dict[str, tuple[RowRule, ...]] = {
         not_before("ended_at", "requested_at", "invited_at"),
         non_negative("wrap_seconds"),
     ),
-    "tickets": (not_before("completed_at", "received_at"),),
+    "tickets": (not_before("completed_at", "received_at"), non_negative("handle_seconds")),
     "wfm_schedules": (not_before("ended_at", "started_at"),),
     "wfm_forecasts": (non_negative("forecast_offered", "forecast_aht_seconds"),),
     "staff_roster": (not_before("separated_at", "hired_at"),),

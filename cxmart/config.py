@@ -83,14 +83,21 @@ class DuckDBSettings:
     def apply(self, con) -> None:
         """Set these on an open connection. SET, not connect(config=...): DuckDB refuses a second
         connection to an open file with a different config, and a SET applies to the whole database
-        instance, so every connection of the process to the warehouse agrees."""
+        instance, so every connection of the process to the warehouse agrees. The spill folder is
+        set only when it differs: once a query has spilled, DuckDB refuses any SET temp_directory,
+        even to the folder in use ("Cannot switch temporary directory after the current one has
+        been used"), and the next connection of the process would fail."""
         self.temp_directory.mkdir(parents=True, exist_ok=True)
         con.execute(f"set memory_limit = '{self.memory_limit}'")
         con.execute(f"set threads = {self.threads}")
-        con.execute("set temp_directory = ?", [str(self.temp_directory)])
+        current = con.execute("select current_setting('temp_directory')").fetchone()[0]
+        if current != str(self.temp_directory):
+            con.execute("set temp_directory = ?", [str(self.temp_directory)])
 
     def env(self) -> dict[str, str]:
-        """The variables dbt_project/profiles.yml reads into dbt-duckdb's `settings:`."""
+        """The variables dbt_project/profiles.yml reads into dbt-duckdb's `settings:` (memory and
+        threads, SET on every cursor) and `config_options:` (the spill folder, given once when dbt
+        opens the database: a SET after a spill fails, see `apply`)."""
         self.temp_directory.mkdir(parents=True, exist_ok=True)
         return {
             ENV_DUCKDB_MEMORY_LIMIT: self.memory_limit,

@@ -39,7 +39,8 @@ Statistical model
 - Tickets: business-hours-heavy arrivals; first response, pending and solve times are
   lognormal in business hours of the queue's calendar, so holidays build backlog. Some
   tickets carry the system's SLA due time and some leave it empty; ~5% reopen after solve;
-  follow-ups and back-office steps share a case id. The export is as of the period end.
+  follow-ups and back-office steps share a case id. Completed tickets carry the handle time
+  the system captured (lognormal around the queue's AHT). The export is as of the period end.
 - Surveys: ~10% of handled contacts answer. A latent satisfaction z = 1.3 - wait/180 s
   - penalties (transfer, late ticket) + N(0, 1) is cut into 1-5 (one program 1-10) and
   drives a 1-7 effort score (1 = very low effort).
@@ -2203,6 +2204,11 @@ class _Centre:
         has_due = rng.random(n) < due_share[c["q"]]
         has_due |= (c["chan"] == 2) & (rng.random(n) < 0.5)
         done = L["final"] < end_ts
+        # The handle time the ticketing system captured, around the queue's AHT, for completed
+        # items; drawn from a stream of its own, so every other value of the sample is unchanged.
+        hrng = _rng(self.seed, day, s, _TICKETS, 1)
+        aht = np.array([q.aht for q in self.queues])[c["q"]]
+        handle = np.round(aht * hrng.lognormal(-0.125, 0.5, n))
         frame = {
             "ticket_id": tids,
             "case_id": case_id,
@@ -2220,6 +2226,7 @@ class _Centre:
             "due_at": np.where(has_due, L["due"], NA),
             "status": _TICKET_STATUS[status],
             "assignee_id": self.agent_ids[assignee],
+            "handle_seconds": np.where(done, handle, np.nan),
             "__when": c["t"],
         }
         self._emit(w, "tickets", s, frame)

@@ -40,6 +40,20 @@ DEFAULT_KEEP = 5
 ENV_PAUSE = "CXMART_TEST_PUBLISH_PAUSE"
 
 
+# The unique key of each large published table (its dbt unique test, checked by
+# tests/test_publish.py): ordering by it is as total as ordering by every column, and at the L
+# preset a third cheaper (fct_voice_segments, 8.2 M rows: 23 s against 35 s). Other tables are
+# ordered by every column.
+ORDER_KEYS = {
+    "fct_voice_segments": ("contact_id", "segment_id"),
+    "fct_voice_contacts": ("contact_id",),
+    "fct_chat_sessions": ("chat_id",),
+    "fct_tickets": ("ticket_id",),
+    "fct_cases": ("case_id",),
+    "metric_values": ("metric_id", "unit_level", "unit_id", "period_grain", "period_start"),
+}
+
+
 class PublishError(Exception):
     """Nothing was published; the message says why."""
 
@@ -167,7 +181,9 @@ def _ordered_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
     dbt builds tables with parallel threads, so the working warehouse's row order, and with it
     the published file's bytes, changed from run to run; and -0.0 equals 0.0 for `except all`
     but not for a checksum. Ordering by every column (after normalising) is a total order up to
-    identical rows, so two runs that computed the same rows write them in the same order.
+    identical rows, so two runs that computed the same rows write them in the same order; a
+    table's unique key (`ORDER_KEYS`, which dbt has tested before anything is published) is
+    a total order too, and cheaper.
     """
     catalog, sch = schema.split(".")
     cols = con.execute(
@@ -183,7 +199,9 @@ def _ordered_select(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
             parts.append(f"case when {ident} = 0 then cast(0 as {data_type}) else {ident} end as {ident}")
         else:
             parts.append(ident)
-    return f'select {", ".join(parts)} from {schema}."{table}" order by all'
+    key = ORDER_KEYS.get(table) if sch == "mart" else None
+    order = ", ".join('"' + k + '"' for k in key) if key else "all"
+    return f'select {", ".join(parts)} from {schema}."{table}" order by {order}'
 
 
 def table_checksums(path: Path) -> dict[str, str]:

@@ -483,8 +483,11 @@ def last_day_sql(src: RawSource, gs: GateSettings) -> str | None:
     if not src.at:
         return None
     site_join = f"left join raw.sites as _s on _s.site_id = {src.site}" if src.site else ""
+    # the entity's own joins only when its site comes through one (not a reference check's lookup
+    # of every known contact, which cost 5 s at the L preset)
+    joins = src.joins if src.site and not src.site.startswith("t.") else ""
     return (
-        f"select max({_day_sql(src, gs)}) from raw.{src.entity} as t {src.joins} {site_join} "
+        f"select max({_day_sql(src, gs)}) from raw.{src.entity} as t {joins} {site_join} "
         f"where {src.at} >= (select max({src.at}) from raw.{src.entity} as t) - interval 2 day"
     )
 

@@ -101,3 +101,40 @@ def test_the_cli_stops_on_a_wrong_setting_with_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.strip().startswith("cxmart: CXMART_DUCKDB_THREADS must be a whole number")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+# A window over 2 M rows of 200 characters (about 400 MB) under a 64 MB memory limit spills to disk.
+SPILL = (
+    "select max(rn) as rn from (select row_number() over (order by s desc, i) as rn "
+    "from (select i, repeat('x', 200) || i as s from range(2000000) as r(i)))"
+)
+
+
+def test_after_a_spill_the_next_connection_and_the_next_dbt_model_still_open(home, monkeypatch):
+    """Once a query has spilled, DuckDB refuses any SET temp_directory, even to the folder in use:
+    at the L benchmark the next dbt model failed that way. cxmart's connections set the folder only
+    when it differs, and dbt receives it once, when it opens the database (profile config_options)."""
+    monkeypatch.setenv("CXMART_DUCKDB_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("CXMART_DUCKDB_THREADS", "1")
+    settings = Settings.resolve(home=home)
+    spill = str(home / "tmp" / "duckdb")
+    with pipeline.warehouse(settings) as con:
+        assert con.execute(SPILL).fetchone()[0] == 2000000
+        with pytest.raises(duckdb.NotImplementedException, match="temporary directory"):
+            con.execute("set temp_directory = ?", [spill])  # it did spill
+        with pipeline.warehouse(settings) as again:  # a second connection of the same process
+            assert _shown(again)[2] == spill
+
+    from dbt.cli.main import dbtRunner
+
+    try:
+        with pipeline.dbt_env(settings):
+            # two invocations in one process share dbt-duckdb's database, as two models of one build
+            # do, and each opens a new cursor (where dbt-duckdb SETs the profile's settings)
+            first = dbtRunner().invoke(pipeline.dbt_args(settings, "show", "--inline", SPILL, "--quiet"))
+            second = dbtRunner().invoke(pipeline.dbt_args(settings, "show", "--inline", SHOW, "--quiet"))
+    finally:
+        pipeline.release_dbt()
+    assert first.success, first.exception
+    assert second.success, second.exception
+    assert tuple(second.result.results[0].agate_table.rows[0].values())[1:] == (1, spill)

@@ -1,13 +1,15 @@
 """Incremental nights (issue 12): a night's dbt build rebuilds only from the first day its raw
 changes reach, and publishes what a full rebuild of the same raw data publishes.
 
-One generated centre (2 sites, 12 agents, 1-10 March 2026; London is on UTC until 29 March, and
+One generated centre (2 sites, 12 agents, 1-14 March 2026; London is on UTC until 29 March, and
 so is the organisation) runs in three homes:
-- A: night 1 (1-8 March), night 2 (9-10 March, incremental), then corrected exports of London's
+- A: night 1 (1-12 March), night 2 (13-14 March, incremental: the voice facts rebuild from 12
+  March; the repeat-contact flags from eight days before the receipt of the oldest ticket the night
+  changes, here all of them), then corrected exports of London's
   calls and agent states of 3 March (late files: ten answered calls talk 100 s longer, an available
   state becomes a break) and night 2 again, then a `--full-refresh` build;
-- B: one run over 1-10 March (the full build of night 2's raw data);
-- C: one run over 1-10 March with the corrected file (the full build after the late file).
+- B: one run over 1-14 March (the full build of night 2's raw data);
+- C: one run over 1-14 March with the corrected file (the full build after the late file).
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from cxmart.night import Night
 from conftest import TEST_KEY, query
 
 MARCH = dt.date(2026, 3, 1)
-NIGHT1 = Night(MARCH, dt.date(2026, 3, 8))
-NIGHT2 = Night(dt.date(2026, 3, 9), dt.date(2026, 3, 10))
-BOTH = Night(MARCH, dt.date(2026, 3, 10))
+NIGHT1 = Night(MARCH, dt.date(2026, 3, 12))
+NIGHT2 = Night(dt.date(2026, 3, 13), dt.date(2026, 3, 14))
+BOTH = Night(MARCH, dt.date(2026, 3, 14))
 LATE_DAY = dt.date(2026, 3, 3)
 SENTINEL = "untouched-by-night-2"
 
@@ -140,7 +142,7 @@ def _unmark(settings: Settings, original: tuple) -> int:
 def nights(tmp_path_factory) -> dict:
     base = tmp_path_factory.mktemp("incremental")
     landing = base / "landing"
-    generate(landing, days=10, agents=12, sites=2, seed=5, start=MARCH)
+    generate(landing, days=14, agents=12, sites=2, seed=5, start=MARCH)
     a = Settings.resolve(home=base / "a", landing=landing)
     b = Settings.resolve(home=base / "b", landing=landing)
     c = Settings.resolve(home=base / "c", landing=landing)
@@ -189,10 +191,10 @@ def nights(tmp_path_factory) -> dict:
 def test_changes_are_pending_until_the_mart_built_from_them_is_published(nights):
     assert nights["pending_after_night1"] == 0
     pending = {entity: (first, last) for entity, first, last, _ in nights["pending_night2"]}
-    # night 2 loads the files of the 9th and 10th (and no reference file: those loaded in night 1)
-    # UTC days: New York's evening of the 10th is the 11th in UTC, and its 9th starts on the 9th
-    assert pending["acd_contacts"] == (dt.date(2026, 3, 9), dt.date(2026, 3, 11))
-    assert min(first for first, _ in pending.values()) >= dt.date(2026, 3, 8)
+    # night 2 loads the files of the 13th and 14th (and no reference file: those loaded in night 1)
+    # UTC days: New York's evening of the 14th is the 15th in UTC, and its 13th starts on the 13th
+    assert pending["acd_contacts"] == (dt.date(2026, 3, 13), dt.date(2026, 3, 15))
+    assert min(first for first, _ in pending.values()) >= dt.date(2026, 3, 12)
     assert None not in {first for first, _ in pending.values()}
     assert query(nights["a"].warehouse, f"select count(*) from {CHANGES}")[0][0] == 0
 

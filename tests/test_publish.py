@@ -24,6 +24,7 @@ from conftest import TEST_KEY
 from test_gate import write_centre
 
 CXMART = str(Path(sys.executable).parent / "cxmart")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(**extra) -> dict:
@@ -184,3 +185,22 @@ def test_rollback_restores_the_previous_publication_and_history_keeps_n(home):
     assert res.returncode == 0, res.stderr
     assert published_run(home) == first
     assert len(list((home / "mart.duckdb.history").glob("mart-*.duckdb"))) == 2
+
+
+def test_each_publication_order_key_is_a_unique_key_dbt_tests():
+    """publish.ORDER_KEYS orders a large table by its unique key instead of every column: only
+    right while dbt tests that key (a build that fails it publishes nothing)."""
+    import yaml
+
+    tested: dict[str, set[tuple[str, ...]]] = {}
+    for path in (ROOT / "dbt_project" / "models" / "marts").rglob("_*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            keys = tested.setdefault(model["name"], set())
+            for test in model.get("data_tests", []):
+                if isinstance(test, dict) and "unique_combination" in test:
+                    keys.add(tuple(test["unique_combination"]["arguments"]["combination_of_columns"]))
+            for column in model.get("columns", []):
+                if "unique" in (column.get("data_tests") or []):
+                    keys.add((column["name"],))
+    for table, key in publish.ORDER_KEYS.items():
+        assert key in tested.get(table, set()), f"{table}: {key} is not a unique key dbt tests"

@@ -35,6 +35,8 @@ TICKETS = [
 # Cases: K1 = t1 (due 11th 10:00) then t2, closed Mon 16th: late although t1 was on time.
 # K2 = t3 alone, closed exactly at its due time. K3 = t4 and t5: t5 still open, not closed.
 CASES = {"t1": "K1", "t2": "K1", "t3": "K2", "t4": "K3", "t5": "K3"}
+# Handle time, where the ticketing system captured it (seconds); t2, t4 and t7 have none.
+HANDLE = {"t1": 600, "t3": 900, "t6": 1200}
 EVENTS = [
     ("t6", "2026-03-12T10:00", "open", "solved"),
     ("t7", "2026-03-10T08:00", "open", "solved"),
@@ -88,6 +90,7 @@ def mart(tmp_path_factory):
             "channel": channel, "received_at": ts(rec), "due_at": ts(due),
             "first_response_at": ts(resp), "response_due_at": ts(resp_due),
             "completed_at": ts(done), "status": "solved" if done else "open",
+            "handle_seconds": HANDLE.get(t, ""),
         }
         for t, q, channel, rec, due, resp, resp_due, done in TICKETS
     ]  # fmt: skip
@@ -209,3 +212,35 @@ def test_no_value_is_null_without_a_reason(mart):
     assert mart.execute(
         "select count(*) from mart.metric_values where value is null and not_countable_reason is null"
     ).fetchone() == (0,)
+
+
+def test_ticket_aht_where_handle_time_is_captured(mart):
+    # Q1 in March: completed t1 (600 s), t2 (none), t3 (900 s), t4 (none): 1,500 s over the 2 items
+    # with a handle time. The site adds t6 (1,200 s) and t7 (none) of Q2: 2,700 s over 3.
+    assert metric(mart, "ticket_aht", "queue", "Q1", "month", "2026-03-01")[:3] == (1500, 2, 750)
+    assert metric(mart, "ticket_aht", "site", "LON", "month", "2026-03-01")[:3] == (2700, 3, 900)
+    # Q2 on the 12th: t6 and t7 completed, only t6 with a handle time.
+    assert metric(mart, "ticket_aht", "queue", "Q2", "day", "2026-03-12")[:3] == (1200, 1, 1200)
+    # a day when nothing with a handle time was completed: no rate, said why
+    none = metric(mart, "ticket_aht", "queue", "Q1", "day", "2026-03-16")
+    assert none[2:] == (None, False, "zero_denominator")
+
+
+def test_a_warehouse_made_before_handle_seconds_gets_the_column(tmp_path):
+    import duckdb
+
+    from cxmart.connectors import schema
+    from cxmart.connectors.loader import ensure_raw_schema
+
+    wh = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(wh))
+    try:
+        tickets = schema.entity("tickets")
+        old = [c for c in tickets.columns if c.name != "handle_seconds"]
+        con.execute("create schema raw")
+        con.execute(f"create table raw.tickets ({', '.join(f'{c.name} {c.type}' for c in old)})")
+        ensure_raw_schema(con)
+        columns = [r[0] for r in con.execute("describe raw.tickets").fetchall()]
+    finally:
+        con.close()
+    assert "handle_seconds" in columns

@@ -179,3 +179,13 @@
         delete from {{ this }} where {{ date_column }} >= date '{{ first_date }}'
     {%- endif -%}
 {%- endmacro -%}
+
+{#- The pre-hook of an incremental model keyed by a timestamp column: delete its rows from
+    <first_date> 00:00 UTC on. -#}
+{%- macro incremental_delete_since_timestamp(column, first_date) -%}
+    {%- if first_date is none -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }} where {{ incremental_since_timestamp(column, first_date, 0) }}
+    {%- endif -%}
+{%- endmacro -%}

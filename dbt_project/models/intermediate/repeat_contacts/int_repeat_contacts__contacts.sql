@@ -1,6 +1,22 @@
 -- Every human-channel contact (phone, chat, ticket) with its pseudonymised customer key, and for
 -- each handled one whether the same customer came back on any human channel within
 -- repeat_window_days (METRICS.md repeat_contact_rate). Decisions: DECISIONLOG.md, "Repeat".
+-- Incremental: a night rebuilds the contacts made from repeat_window_days + 1 days before the
+-- first UTC day its changes to any human channel reach (a contact's flag reads the customer's
+-- next contact, up to the window later; macros/incremental.sql).
+
+{%- set channels = ['acd_contacts', 'chat_sessions', 'chat_messages', 'tickets', 'ticket_events'] %}
+{%- set back = var('repeat_window_days') + 1 %}
+
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_since_timestamp('contacted_at', incremental_first_date("
+    ~ channels ~ ", " ~ back ~ ", items=true)) }}",
+) }}
+
+{%- set first_date = incremental_first_date(channels, back, items=true) %}
 
 with
 
@@ -19,6 +35,7 @@ voice as (
         offered_org_date as contact_org_date,
         is_answered as is_handled
     from {{ ref('fct_voice_contacts') }}
+    where {{ incremental_since_timestamp('offered_at', first_date, 0) }}
 
 ),
 
@@ -37,7 +54,7 @@ chat as (
         chat_org_date as contact_org_date,
         is_handled
     from {{ ref('fct_chat_sessions') }}
-    where started_at is not null
+    where started_at is not null and {{ incremental_since_timestamp('started_at', first_date, 0) }}
 
 ),
 
@@ -56,6 +73,7 @@ tickets as (
         received_org_date as contact_org_date,
         first_response_at is not null or completed_at is not null as is_handled
     from {{ ref('fct_tickets') }}
+    where {{ incremental_since_timestamp('received_at', first_date, 0) }}
 
 ),
 

@@ -2,12 +2,22 @@
 -- plus the queue's cycle time counted in business hours of the queue's calendar (site zone,
 -- opening hours, holidays), else in calendar hours when the queue has no calendar.
 -- Decisions: DECISIONLOG.md, "Tickets".
+-- Incremental: a night computes the due times of the tickets its changes name (the due time
+-- reads only the ticket row and reference data; macros/incremental.sql).
+
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_items('ticket_id', ['tickets']) }}",
+) }}
 
 with
 
 tickets as (
 
     select * from {{ ref('stg_ticketing__tickets') }}
+    where {{ incremental_items_where('ticket_id', ['tickets']) }}
 
 ),
 

@@ -50,7 +50,9 @@ happenings as (
         0 as responded_on_time,
         0 as cases_closed,
         0 as cases_closed_on_time,
-        0 as productive_hours
+        0 as productive_hours,
+        0 as handled_items,
+        0 as handle_seconds
     from tickets
     where received_at is not null
 
@@ -73,7 +75,11 @@ happenings as (
         0 as responded_on_time,
         0 as cases_closed,
         0 as cases_closed_on_time,
-        0 as productive_hours
+        0 as productive_hours,
+        -- ticket_aht: completed items whose handle time the system captured (DECISIONLOG
+        -- "Tickets: Items per Productive Hour, and Ticket AHT Where Handle Time Is Captured")
+        cast(handle_seconds is not null as integer) as handled_items,
+        coalesce(handle_seconds, 0) as handle_seconds
     from tickets
     where completed_at is not null
 
@@ -98,7 +104,9 @@ happenings as (
         0 as responded_on_time,
         0 as cases_closed,
         0 as cases_closed_on_time,
-        0 as productive_hours
+        0 as productive_hours,
+        0 as handled_items,
+        0 as handle_seconds
     from tickets
     where first_solved_at is not null
 
@@ -121,7 +129,9 @@ happenings as (
         cast(coalesce(is_responded_on_time, false) as integer) as responded_on_time,
         0 as cases_closed,
         0 as cases_closed_on_time,
-        0 as productive_hours
+        0 as productive_hours,
+        0 as handled_items,
+        0 as handle_seconds
     from tickets
     where first_response_at is not null
 
@@ -144,7 +154,9 @@ happenings as (
         0 as responded_on_time,
         1 as cases_closed,
         cast(is_closed_on_time as integer) as cases_closed_on_time,
-        0 as productive_hours
+        0 as productive_hours,
+        0 as handled_items,
+        0 as handle_seconds
     from cases
 
     union all
@@ -166,7 +178,9 @@ happenings as (
         0 as responded_on_time,
         0 as cases_closed,
         0 as cases_closed_on_time,
-        productive_hours
+        productive_hours,
+        0 as handled_items,
+        0 as handle_seconds
     from productive_time
 
 ),
@@ -189,7 +203,9 @@ flow_days as (
             sum(responded_on_time) as responded_on_time,
             sum(cases_closed) as cases_closed,
             sum(cases_closed_on_time) as cases_closed_on_time,
-            {{ exact_sum('productive_hours') }} as productive_hours
+            {{ exact_sum('productive_hours') }} as productive_hours,
+            sum(handled_items) as handled_items,
+            {{ exact_sum('handle_seconds') }} as handle_seconds
         from happenings
         where {{ unit }} is not null
         group by all
@@ -244,7 +260,9 @@ flow_periods as (
         sum(responded_on_time) as responded_on_time,
         sum(cases_closed) as cases_closed,
         sum(cases_closed_on_time) as cases_closed_on_time,
-        {{ exact_sum('productive_hours') }} as productive_hours
+        {{ exact_sum('productive_hours') }} as productive_hours,
+        sum(handled_items) as handled_items,
+        {{ exact_sum('handle_seconds') }} as handle_seconds
     from flow_days
     group by unit_level, unit_id, date_trunc('month', period_start)
 
@@ -295,6 +313,7 @@ flow_metrics as (
             ("'ticket_reopen_rate'", 'p.reopened', 'p.first_solved'),
             ("'case_end_to_end_timeliness'", 'p.cases_closed_on_time', 'p.cases_closed'),
             ("'ticket_items_per_hour'", 'p.completed', 'p.productive_hours'),
+            ("'ticket_aht'", 'p.handle_seconds', 'p.handled_items'),
         ]) }}
 
 ),

@@ -1,12 +1,24 @@
 -- Voice parts per unit of measure and local day: queues count segments (fct_voice_segments),
 -- every level above counts each contact once (fct_voice_contacts). Rates are computed from
 -- these sums in metric_values, never averaged.
+-- Incremental: a night rebuilds the days from the day before the first UTC day the voice facts
+-- rebuild from (a day row sums that day's facts only; macros/incremental.sql).
+
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ incremental_delete_since('period_start', incremental_first_date(['acd_contacts'], 1, items=true)) }}",
+) }}
+
+{%- set first_date = incremental_first_date(['acd_contacts'], 1, items=true) %}
 
 with
 
 segments as (
 
     select * from {{ ref('fct_voice_segments') }}
+    where {{ incremental_since_date('offered_date', first_date) }}
 
 ),
 
@@ -39,7 +51,7 @@ queue_days as (
             {{ day }} as period_start,
             {{ voice_parts() }}
         from contacts
-        where {{ unit }} is not null
+        where {{ unit }} is not null and {{ incremental_since_date(day, first_date) }}
         group by {{ unit }}, {{ day }}
 
     ),

@@ -93,6 +93,7 @@ joined as (
         tickets.priority,
         tickets.status,
         tickets.assignee_id,
+        tickets.handle_seconds,
         tickets.received_at,
         tickets.first_response_at,
         tickets.response_due_at,

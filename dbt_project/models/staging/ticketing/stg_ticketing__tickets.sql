@@ -27,6 +27,7 @@ renamed as (
         due_at,
         status,
         assignee_id,
+        handle_seconds,
 
         -- load bookkeeping
         attributes,
