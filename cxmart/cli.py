@@ -17,7 +17,7 @@ from rich.table import Table
 
 from . import pipeline
 from . import scorecard as sc
-from .config import ENV_HOME, ENV_LANDING, ConfigError, Settings, pseudonym_key
+from .config import ENV_ENGINE, ENV_HOME, ENV_LANDING, ConfigError, Settings, pseudonym_key
 from .gate import GateError
 
 app = typer.Typer(
@@ -52,6 +52,16 @@ Warehouse = Annotated[
     typer.Option(
         "--warehouse",
         help="The working DuckDB file. Else $CXMART_WAREHOUSE, else <home>/warehouse.duckdb.",
+        show_default=False,
+    ),
+]
+
+Engine = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help=f"What runs the dbt build: duckdb (embedded) or spark (needs the spark extra and Java "
+        f"17). Else ${ENV_ENGINE}, else duckdb.",
         show_default=False,
     ),
 ]
@@ -333,12 +343,13 @@ def run(
     allow_incomplete: AllowIncomplete = False,
     night: NightOption = None,
     full_refresh: FullRefresh = False,
+    engine: Engine = None,
 ) -> None:
     """Run every stage in order (load -> raw gate -> dbt build -> mart gate -> publish -> report);
     non-zero exit at the first failure. Ends with the scorecard and the HTML report."""
     from .night import Night
 
-    settings = _settings(home=home, landing=landing, warehouse=warehouse)
+    settings = _settings(home=home, landing=landing, warehouse=warehouse, engine=engine)
     keyed = Night.of(night.date()) if night else None
     _run(
         settings, _key(demo=False), allow_incomplete=allow_incomplete, night=keyed, full_refresh=full_refresh
@@ -415,6 +426,22 @@ def publish(
     except (pub.PublishError, GateError) as exc:
         _fail(str(exc))
     console.print(f"[green]published[/green] {settings.mart}")
+
+
+@app.command("export-raw")
+def export_raw(home: Home = None, warehouse: Warehouse = None) -> None:
+    """Write the warehouse's raw tables (and the raw gate's results) as Parquet under
+    <warehouse>.spark/sources/, the sources dbt reads on Spark. `cxmart run --engine spark` does it before
+    every build; run it yourself to build with dbt on Spark by hand."""
+    from . import spark
+
+    settings = _settings(home=home, warehouse=warehouse)
+    if not settings.warehouse.is_file():
+        _fail(f"no working warehouse at {settings.warehouse}: run `cxmart load` or `cxmart run` first")
+    counts = spark.export_raw(settings)
+    console.print(
+        f"exported {sum(counts.values()):,} rows in {len(counts)} tables to {settings.spark_sources}"
+    )
 
 
 @app.command()
@@ -619,14 +646,15 @@ def demo(
     agents: Annotated[int, typer.Option(help="Customer service staff (CSS).")] = 60,
     sites: Annotated[int, typer.Option(help="Sites.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    engine: Engine = None,
 ) -> None:
     """Generate a sample centre into <home>/landing, load it with the demo key, build it, publish it,
     and end with the scorecard and the HTML report."""
-    base = _settings(home=home, warehouse=warehouse)
+    base = _settings(home=home, warehouse=warehouse, engine=engine)
     start = dt.date(2026, 3, 1)
     params = {"days": days, "agents": agents, "sites": sites, "seed": seed, "start": str(start)}
     landing = _demo_landing(base, params)
-    settings = _settings(home=base.home, landing=landing, warehouse=base.warehouse)
+    settings = _settings(home=base.home, landing=landing, warehouse=base.warehouse, engine=base.engine)
     console.print(f"[bold]cxmart demo[/bold] in {settings.home}")
     _generate(landing, days, agents, sites, seed, start)
     _run(settings, _key(demo=True))

@@ -25,6 +25,13 @@ ENV_KEY = "CXMART_PSEUDONYM_KEY"
 ENV_MANIFEST = "CXMART_DBT_MANIFEST"
 ENV_DUCKDB_MEMORY_LIMIT = "CXMART_DUCKDB_MEMORY_LIMIT"
 ENV_DUCKDB_THREADS = "CXMART_DUCKDB_THREADS"
+# Which engine runs the dbt build: duckdb (embedded, the default) or spark (README "Running on Spark").
+ENV_ENGINE = "CXMART_ENGINE"
+ENGINES = ("duckdb", "spark")
+# Set by cxmart for the dbt profile's spark target only: where the exported raw Parquet is and where
+# Spark writes the tables it builds.
+ENV_SPARK_SOURCES = "CXMART_SPARK_SOURCES"
+ENV_SPARK_WAREHOUSE = "CXMART_SPARK_WAREHOUSE"
 # Set by cxmart for the dbt profile only (dbt_project/profiles.yml); users set CXMART_HOME instead.
 ENV_DUCKDB_TEMP_DIRECTORY = "CXMART_DUCKDB_TEMP_DIRECTORY"
 # DuckDB's buffer pool; the process adds Python, dbt and the gates' pandas frames on top, so 3 GB
@@ -115,6 +122,22 @@ class Settings:
     dbt_project_dir: Path
     org_time_zone: str
     duckdb: DuckDBSettings
+    engine: str = "duckdb"  # what runs the dbt build: duckdb or spark
+
+    @property
+    def spark_dir(self) -> Path:
+        """The Spark engine's files, beside the working warehouse (`<warehouse>.spark/`, as the dbt
+        profile's defaults say): `sources/` (the raw tables as Parquet, `cxmart export-raw`) and
+        `warehouse/` (the tables dbt builds on Spark)."""
+        return self.warehouse.with_name(self.warehouse.name + ".spark")
+
+    @property
+    def spark_sources(self) -> Path:
+        return self.spark_dir / "sources"
+
+    @property
+    def spark_warehouse(self) -> Path:
+        return self.spark_dir / "warehouse"
 
     @classmethod
     def resolve(
@@ -124,6 +147,7 @@ class Settings:
         warehouse: str | os.PathLike | None = None,
         mart: str | os.PathLike | None = None,
         reports: str | os.PathLike | None = None,
+        engine: str | None = None,
     ) -> Settings:
         home_p = Path(_pick(home, ENV_HOME, "data")).expanduser().resolve()
         landing_s = _pick(landing, ENV_LANDING, home_p / "landing")
@@ -138,6 +162,7 @@ class Settings:
             dbt_project_dir=dbt_project_dir().resolve(),
             org_time_zone=os.environ.get(ENV_ORG_TZ) or "UTC",
             duckdb=DuckDBSettings.resolve(home_p),
+            engine=resolve_engine(engine),
         )
 
     def connect(self, read_only: bool = False):
@@ -151,6 +176,14 @@ class Settings:
             con.close()
             raise
         return con
+
+
+def resolve_engine(flag: str | None = None) -> str:
+    """The engine of the dbt build: the flag, else $CXMART_ENGINE, else duckdb."""
+    engine = (flag or os.environ.get(ENV_ENGINE) or "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ConfigError(f"{ENV_ENGINE} (or --engine) must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
 
 
 def dbt_project_dir() -> Path:

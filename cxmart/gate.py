@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,10 @@ from .connectors import schema
 from .expectations import mart as mart_suite
 from .expectations import raw as raw_suites
 from .expectations.raw import GateSettings
+
+# Great Expectations imports pyspark when it is installed (the spark extra), and pyspark warns once
+# that it has not been tested with pandas 3; the gates never use pyspark.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 log = logging.getLogger(__name__)
 

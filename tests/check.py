@@ -1,9 +1,10 @@
 """The whole check the README's test command runs: ruff (with Airflow rules), sqlfluff on the models, pytest.
 
 Run from the repository root: `.venv/bin/python tests/check.py [pytest args]`.
-The screenshot test of the HTML report needs Debian's Chromium (`/usr/bin/chromium`); when it is
-missing and this runs as root with apt-get, it is installed first (`apt-get install -y
---no-install-recommends chromium`); otherwise that test is skipped and says why.
+The screenshot test of the HTML report needs Debian's Chromium (`/usr/bin/chromium`), and the test
+of the Spark engine a Java 17 runtime (`java`); when one is missing and this runs as root with
+apt-get, it is installed first (`apt-get install -y --no-install-recommends chromium`, or
+`openjdk-17-jre-headless`); otherwise that test is skipped and says why.
 """
 
 from __future__ import annotations
@@ -28,38 +29,54 @@ def step(name: str, cmd: list[str], **kw) -> None:
 
 
 CHROMIUM = "chromium"
-APT_INSTALL = ["install", "-y", "--no-install-recommends", CHROMIUM]
+# The Spark engine's test (tests/test_spark_engine.py) runs Spark in the test process: pyspark 4
+# needs a Java 17 (or 21) runtime. JAVA_HOME set means one is there.
+JAVA = "java"
+JAVA_PACKAGE = "openjdk-17-jre-headless"
 
 
-def ensure_chromium() -> None:
-    """Install Debian's Chromium for the screenshot test when it is missing and we may (root, apt-get)."""
-    if shutil.which(CHROMIUM):
+def ensure_package(command: str, package: str, needed_by: str) -> None:
+    """Install Debian's `package` (which provides `command`) when the command is missing and we may
+    (root, apt-get); otherwise say which test will be skipped."""
+    if shutil.which(command) or (command == JAVA and os.environ.get("JAVA_HOME")):
         return
+    install = ["install", "-y", "--no-install-recommends", package]
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         why = "apt-get is not available" if apt is None else "not running as root"
         print(
-            f"== chromium: not installed and {why}, so the report screenshot test will be skipped "
-            f"(install it with: sudo apt-get {' '.join(APT_INSTALL)})",
+            f"== {command}: not installed and {why}, so the {needed_by} will be skipped "
+            f"(install it with: sudo apt-get {' '.join(install)})",
             flush=True,
         )
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print("== chromium: not installed; installing Debian's package (report screenshot test)", flush=True)
-    cmd = [apt, *APT_INSTALL]
-    print(f"== chromium: {' '.join(cmd)}", flush=True)
+    print(f"== {command}: not installed; installing Debian's package ({needed_by})", flush=True)
+    cmd = [apt, *install]
+    print(f"== {command}: {' '.join(cmd)}", flush=True)
     if subprocess.call(cmd, env=env) != 0:
         # a fresh machine may have no package lists yet
-        print(f"== chromium: {apt} update, then again", flush=True)
+        print(f"== {command}: {apt} update, then again", flush=True)
         step("apt-get update", [apt, "update"], env=env)
-        step("apt-get install chromium", cmd, env=env)
-    if not shutil.which(CHROMIUM):
-        print("== chromium: still not on PATH after apt-get install", flush=True)
+        step(f"apt-get install {package}", cmd, env=env)
+    if not shutil.which(command):
+        print(f"== {command}: still not on PATH after apt-get install", flush=True)
         sys.exit(1)
+
+
+def ensure_chromium() -> None:
+    """Debian's Chromium for the screenshot test of the HTML report."""
+    ensure_package(CHROMIUM, CHROMIUM, "report screenshot test")
+
+
+def ensure_java() -> None:
+    """A Java 17 runtime for the test that builds a centre on Spark."""
+    ensure_package(JAVA, JAVA_PACKAGE, "Spark engine test")
 
 
 def main() -> None:
     ensure_chromium()
+    ensure_java()
     step("ruff check", [str(BIN / "ruff"), "check", "."])
     step("ruff format", [str(BIN / "ruff"), "format", "--check", "."])
     with tempfile.TemporaryDirectory() as tmp:

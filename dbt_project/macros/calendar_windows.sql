@@ -14,15 +14,18 @@
         {{ queue_zones }}.calendar_id,
         {{ queue_zones }}.time_zone,
         {{ local_dates }}.local_date,
-        timezone(
-            {{ queue_zones }}.time_zone, {{ local_dates }}.local_date + calendars.opens_local_time
-        ) as window_start_at,
-        timezone(
-            {{ queue_zones }}.time_zone, {{ local_dates }}.local_date + calendars.closes_local_time
-        ) as window_end_at
+        {{ from_local(
+            date_at_time(local_dates ~ '.local_date', 'calendars.opens_local_time'),
+            queue_zones ~ '.time_zone'
+        ) }} as window_start_at,
+        {{ from_local(
+            date_at_time(local_dates ~ '.local_date', 'calendars.closes_local_time'),
+            queue_zones ~ '.time_zone'
+        ) }} as window_end_at
     from {{ queue_zones }}
     inner join calendars on {{ queue_zones }}.calendar_id = calendars.calendar_id
-    inner join {{ local_dates }} on isodow({{ local_dates }}.local_date) = calendars.weekday
+    inner join {{ local_dates }}
+        on {{ iso_weekday(local_dates ~ '.local_date') }} = calendars.weekday
     left join holidays
         on
             {{ queue_zones }}.calendar_id = holidays.calendar_id

@@ -7,7 +7,9 @@
   entities reach: a changed row's own day, or the first day of its item (every segment of a
   contact, every message of a chat, every event of a ticket is rebuilt with it). A pending change
   without a day (reference data: sites and zones, queues, calendars, rosters) rebuilds it in full,
-  as do the first build and `--full-refresh`.
+  as do the first build and `--full-refresh`. On Spark every build is a whole build: the models
+  are built in full from the exported raw Parquet (DECISIONLOG "Spark Builds Everything From the
+  Raw Parquet"), so these macros say "built in full" there.
 -#}
 
 {#- The raw tables holding each entity's items, with their id column and time (the same time the
@@ -34,7 +36,7 @@
     to them it is '9999-12-31' (nothing to rebuild). With `items`, a changed row reaches back to
     the first day of its item; without, only to its own day. -#}
 {%- macro incremental_from(entities, items=true) -%}
-    {%- if not execute or this is none or not is_incremental() -%}
+    {%- if not execute or this is none or target.type != 'duckdb' or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set names = "'" ~ (entities | join("', '")) ~ "'" -%}
@@ -47,7 +49,7 @@
             union all
             select min(cast(timezone('UTC', {{ at }}) as date)) as day
             from raw.{{ table }} as s
-            where cast(s.{{ id }} as varchar) in (
+            where cast(s.{{ id }} as string) in (
                 select item from pending where entity = '{{ entity }}' and item is not null
             )
                 {%- endfor %}
@@ -55,7 +57,7 @@
         )
         select
             (select count(*) from pending where day is null) > 0 as rebuild_all,
-            coalesce(cast((select min(day) from firsts) as varchar), '9999-12-31') as first_day
+            coalesce(cast((select min(day) from firsts) as string), '9999-12-31') as first_day
     {%- endset -%}
     {%- set row = run_query(query).rows[0] -%}
     {%- if row[0] -%}
@@ -97,7 +99,7 @@
     {%- set query -%}
         select cast(least(
             date '{{ first_day }}' - 1, coalesce(max({{ date_column }}), date '9999-12-31')
-        ) as varchar)
+        ) as string)
         from {{ this }}
     {%- endset -%}
     {{ return(run_query(query).rows[0][0]) }}

@@ -20,6 +20,6 @@
     0/25/50/75/100, in integer arithmetic (2 of 3 -> 50, 3 of 4 -> 75 exactly). -#}
 {% macro deployment_pct(deploying, total) -%}
     case
-        when ({{ total }}) > 0 then 25.0 * ((4 * ({{ deploying }})) // ({{ total }}))
+        when ({{ total }}) > 0 then 25.0 * {{ int_div('4 * (' ~ deploying ~ ')', total) }}
     end
 {%- endmacro %}

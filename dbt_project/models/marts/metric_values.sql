@@ -14,23 +14,25 @@
 -- source that failed the raw completeness gate is 'incomplete_source' (the "Consistent" of CUIKA).
 
 {%- set z2 = var('wilson_z') ~ ' * ' ~ var('wilson_z') %}
+{%- set contract = [
+    ('unit_level', 'string'),
+    ('unit_id', 'string'),
+    ('period_grain', 'string'),
+    ('period_start', 'date'),
+    ('metric_id', 'string'),
+    ('numerator', 'double'),
+    ('denominator', 'double'),
+    ('sample_size', 'bigint'),
+    ('sample_selection', 'string'),
+    ('not_countable_reason', 'string'),
+] %}
 
 with
 
 family_contract as (
 
     -- The columns a family model may give, typed; no rows.
-    select
-        cast(null as varchar) as unit_level,
-        cast(null as varchar) as unit_id,
-        cast(null as varchar) as period_grain,
-        cast(null as date) as period_start,
-        cast(null as varchar) as metric_id,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        cast(null as bigint) as sample_size,
-        cast(null as varchar) as sample_selection,
-        cast(null as varchar) as not_countable_reason
+    select {{ typed_nulls(contract) }}
     where false
 
 ),
@@ -50,8 +52,7 @@ family_metrics as (
         'int_workforce__metrics',
         'int_people__metrics',
     ] %}
-        union all by name
-        select * from {{ ref(family) }}
+        {{ union_all_by_name(ref(family), contract) }}
     {% endfor %}
 
 ),
@@ -135,7 +136,7 @@ final as (
         case when p = 1 then 1.0 when p is not null then least(centre + half, 1.0) end as ci_high,
         direction,
         metric_type,
-        cast(copc_item as varchar) as copc_item,
+        cast(copc_item as string) as copc_item,
         case
             when not_countable_reason is not null then not_countable_reason
             when is_incomplete then 'incomplete_source'
@@ -149,7 +150,7 @@ final as (
 )
 
 select
-    * exclude (not_countable_reason),
+    {{ star_except(['not_countable_reason']) }},
     not_countable_reason is null as is_countable,
     not_countable_reason
 from final

@@ -49,7 +49,7 @@ in_period as (
         settings.period_start,
         settings.period_end,
         settings.trend_rule,
-        date_diff('month', settings.period_start, metric_status.month) as month_index,
+        {{ months_between('settings.period_start', 'metric_status.month') }} as month_index,
         -- +1 when a rising series improves, -1 when a falling one does
         case when metric_status.direction = 'higher_is_better' then 1 else -1 end as favourable,
         case
@@ -127,23 +127,26 @@ aggregated as (
         metric_id,
         unit_level,
         unit_id,
-        any_value(scoring_month) as scoring_month,
-        any_value(period_start) as period_start,
-        any_value(period_end) as period_end,
-        any_value(trend_rule) as trend_rule,
-        arg_max(metric_name, month) as metric_name,
-        arg_max(metric_type, month) as metric_type,
-        arg_max(copc_item, month) as copc_item,
-        arg_max(direction, month) as direction,
-        any_value(favourable) as favourable,
+        {{ any_value('scoring_month') }} as scoring_month,
+        {{ any_value('period_start') }} as period_start,
+        {{ any_value('period_end') }} as period_end,
+        {{ any_value('trend_rule') }} as trend_rule,
+        {{ arg_max('metric_name', 'month') }} as metric_name,
+        {{ arg_max('metric_type', 'month') }} as metric_type,
+        {{ arg_max('copc_item', 'month') }} as copc_item,
+        {{ arg_max('direction', 'month') }} as direction,
+        {{ any_value('favourable') }} as favourable,
         count(*) as months_with_data,
         count(*) filter (where counts_as_met) as months_met,
         -- ordered, so the sums inside do not depend on the order the months arrive in
-        cast(regr_count(trend_value, month_index order by month_index) as integer) as regression_n,
-        regr_slope(trend_value, month_index order by month_index) as slope,
-        regr_sxx(trend_value, month_index order by month_index) as sxx,
-        regr_syy(trend_value, month_index order by month_index) as syy,
-        regr_sxy(trend_value, month_index order by month_index) as sxy
+        cast(
+            {{ ordered_aggregate('regr_count', 'trend_value, month_index', 'month_index') }}
+            as integer
+        ) as regression_n,
+        {{ ordered_aggregate('regr_slope', 'trend_value, month_index', 'month_index') }} as slope,
+        {{ ordered_aggregate('regr_sxx', 'trend_value, month_index', 'month_index') }} as sxx,
+        {{ ordered_aggregate('regr_syy', 'trend_value, month_index', 'month_index') }} as syy,
+        {{ ordered_aggregate('regr_sxy', 'trend_value, month_index', 'month_index') }} as sxy
     from in_period
     group by metric_id, unit_level, unit_id
 
@@ -155,7 +158,7 @@ tested as (
         aggregated.*,
         consecutive.is_consecutive_better,
         consecutive.points_used,
-        100.0 * aggregated.months_met / aggregated.months_with_data as level_pct,
+        cast(100 * aggregated.months_met as double) / aggregated.months_with_data as level_pct,
         4 * aggregated.months_met >= 3 * aggregated.months_with_data as meets_level,
         case
             when aggregated.regression_n > 2 and aggregated.sxx > 0
@@ -210,15 +213,16 @@ explained as (
     select
         *,
         (not meets_level) and is_trending as is_improving,
-        printf(
-            'met %d of %d month%s (%.0f%%)',
-            months_met, months_with_data, case when months_with_data = 1 then '' else 's' end,
-            level_pct
-        ) as level_text,
+        {{ printf('met %d of %d month%s (%.0f%%)', [
+            'months_met',
+            'months_with_data',
+            "case when months_with_data = 1 then '' else 's' end",
+            'level_pct',
+        ]) }} as level_text,
         case
             when slope is null then 'no slope'
             else
-                printf('slope %+.4g/month', slope)
+                {{ printf('slope %+.4g/month', ['slope']) }}
                 || case when direction = 'band' then ' outside the band' else '' end
         end as slope_text
     from trended
@@ -263,10 +267,10 @@ final as (
                             then 'each of the last {{ trend_points }} months better: improving'
                         when explained.trend_n < {{ trend_points + 1 }}
                             then
-                                printf(
-                                    'only %d monthly values, {{ trend_points + 1 }} needed',
-                                    explained.trend_n
-                                )
+                                {{ printf(
+                                    'only %d monthly values, ' ~ (trend_points + 1) ~ ' needed',
+                                    ['explained.trend_n']
+                                ) }}
                                 || ': not improving'
                         else
                             'not each of the last {{ trend_points }} months better'
@@ -274,36 +278,35 @@ final as (
                     end
             when explained.regression_n < {{ min_points }}
                 then
-                    printf(
-                        '; only %d monthly values, {{ min_points }} needed for a trend'
-                        || ': not improving',
-                        explained.regression_n
-                    )
+                    {{ printf(
+                        '; only %d monthly values, ' ~ min_points ~ ' needed for a trend'
+                        ~ ': not improving',
+                        ['explained.regression_n']
+                    ) }}
             when explained.is_improving
                 then
-                    printf(
+                    {{ printf(
                         '; %s, t=%.2f > %.2f: improving',
-                        explained.slope_text, abs(explained.t_stat), explained.t_critical
-                    )
+                        ['explained.slope_text', 'abs(explained.t_stat)', 'explained.t_critical']
+                    ) }}
             when explained.favourable * explained.slope <= 0
                 then
                     '; ' || explained.slope_text
                     || case when explained.slope = 0 then ' (flat)' else ' (not favourable)' end
                     || ': not improving'
             else
-                printf(
+                {{ printf(
                     '; %s, t=%.2f <= %.2f: not improving',
-                    explained.slope_text, abs(explained.t_stat), explained.t_critical
-                )
+                    ['explained.slope_text', 'abs(explained.t_stat)', 'explained.t_critical']
+                ) }}
         end
         || case
             when explained.months_with_data < {{ var('min_measurement_months') }}
                 then
-                    printf(
-                        '; provisional (%d month%s of data)',
-                        explained.months_with_data,
-                        case when explained.months_with_data = 1 then '' else 's' end
-                    )
+                    {{ printf('; provisional (%d month%s of data)', [
+                        'explained.months_with_data',
+                        "case when explained.months_with_data = 1 then '' else 's' end",
+                    ]) }}
             else ''
         end as why,
         explained.months_with_data < {{ var('min_measurement_months') }} as is_provisional

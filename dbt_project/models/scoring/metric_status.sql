@@ -89,15 +89,18 @@ resolved as (
         unit_level,
         unit_id,
         month,
-        any_value(direction) as direction,
-        case any_value(direction)
+        {{ any_value('direction') }} as direction,
+        case {{ any_value('direction') }}
             when 'higher_is_better' then max(target_value)
             when 'lower_is_better' then min(target_value)
         end as target_value,
-        case when any_value(direction) = 'band' then max(target_low) end as target_low,
-        case when any_value(direction) = 'band' then min(target_high) end as target_high,
+        case when {{ any_value('direction') }} = 'band' then max(target_low) end as target_low,
+        case when {{ any_value('direction') }} = 'band' then min(target_high) end as target_high,
         -- the basis of the binding target (on a tie, the client requirement)
-        arg_max(basis, (strictness, basis = 'client_requirement')) as target_basis
+        {{ arg_max('basis', make_struct([
+            ('strictness', 'strictness'),
+            ('is_client_requirement', "basis = 'client_requirement'"),
+        ])) }} as target_basis
     from per_basis
     group by metric_id, unit_level, unit_id, month
 

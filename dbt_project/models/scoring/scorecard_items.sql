@@ -112,8 +112,8 @@ type_parts as (
         count(*) as metrics_counted,
         count(*) filter (where metrics.meets_level) as metrics_level,
         count(*) filter (where metrics.is_improving) as metrics_improving,
-        100.0 * count(*) filter (where metrics.meets_level) / count(*) as m_pct,
-        100.0 * count(*) filter (where metrics.is_improving) / count(*) as i_pct
+        cast(100 * count(*) filter (where metrics.meets_level) as double) / count(*) as m_pct,
+        cast(100 * count(*) filter (where metrics.is_improving) as double) / count(*) as i_pct
     from metrics
     where metrics.copc_item in ('4.3', '4.4')
     group by metrics.scope_level, metrics.scope_id, metrics.copc_item, metrics.score_type
@@ -204,14 +204,14 @@ rated as (
     select
         *,
         case
-            when metrics_counted > 0 then 100.0 * metrics_level / metrics_counted
+            when metrics_counted > 0 then cast(100 * metrics_level as double) / metrics_counted
         end as m_pct,
         case
-            when metrics_counted > 0 then 100.0 * metrics_improving / metrics_counted
+            when metrics_counted > 0 then cast(100 * metrics_improving as double) / metrics_counted
         end as i_pct,
         case
             when metrics_counted > 0
-                then 100.0 * (metrics_level + metrics_improving) / metrics_counted
+                then cast(100 * (metrics_level + metrics_improving) as double) / metrics_counted
         end as mi_pct,
         dropped_note is null and (category <> '4.0' or metrics_counted > 0) as is_applicable
     from counted
@@ -265,20 +265,20 @@ item_rows as (
                 then 'not assessed: no self-assessment row for this item (earns 0)'
             when category <> '4.0'
                 then
-                    printf(
+                    {{ printf(
                         'approach %.0f%%; %d of %d programs deploying: deployment %.0f%%',
-                        approach_pct, programs_deploying, programs_total, deployment_pct
-                    )
+                        ['approach_pct', 'programs_deploying', 'programs_total', 'deployment_pct']
+                    ) }}
             when item in ('4.3', '4.4')
-                then printf('mean of %d metric types, equal shares', types_present)
+                then {{ printf('mean of %d metric types, equal shares', ['types_present']) }}
             when item = '4.6'
                 then
-                    printf(
-                        '{{ weights[0] }} x 50 rule (M %.1f%%) + '
-                        || '{{ weights[1] }} x 75 rule (M+I %.1f%%)',
-                        m_pct, mi_pct
-                    )
-            else printf('min(100, 2 x M %.1f%% + 0.5 x I %.1f%%)', m_pct, i_pct)
+                    {{ printf(
+                        weights[0] ~ ' x 50 rule (M %.1f%%) + '
+                        ~ weights[1] ~ ' x 75 rule (M+I %.1f%%)',
+                        ['m_pct', 'mi_pct']
+                    ) }}
+            else {{ printf('min(100, 2 x M %.1f%% + 0.5 x I %.1f%%)', ['m_pct', 'i_pct']) }}
         end as note
     from scored
 
@@ -305,10 +305,10 @@ type_rows as (
         null as points_available,
         null as points_earned,
         true as is_applicable,
-        printf(
+        {{ printf(
             'share 1/%d of the item; min(100, 2 x M %.1f%% + 0.5 x I %.1f%%)',
-            type_scores.types_present, type_scores.m_pct, type_scores.i_pct
-        ) as note
+            ['type_scores.types_present', 'type_scores.m_pct', 'type_scores.i_pct']
+        ) }} as note
     from type_scores
     inner join scored
         on
@@ -340,7 +340,7 @@ rule_rows as (
         null as points_available,
         null as points_earned,
         true as is_applicable,
-        printf('M %.1f%% (50 needed)', m_pct) as note
+        {{ printf('M %.1f%% (50 needed)', ['m_pct']) }} as note
     from scored
     where item = '4.6' and is_applicable
 
@@ -365,7 +365,7 @@ rule_rows as (
         null as points_available,
         null as points_earned,
         true as is_applicable,
-        printf('M+I %.1f%% (75 needed)', mi_pct) as note
+        {{ printf('M+I %.1f%% (75 needed)', ['mi_pct']) }} as note
     from scored
     where item = '4.6' and is_applicable
 
@@ -373,22 +373,23 @@ rule_rows as (
 
 final as (
 
+    -- the same columns in the same order
     select * from item_rows
-    union all by name
+    union all
     select * from type_rows
-    union all by name
+    union all
     select * from rule_rows
 
 )
 
 select
-    cast(scope_level as varchar) as scope_level,
-    cast(scope_id as varchar) as scope_id,
-    cast(edition as varchar) as edition,
-    cast(category as varchar) as category,
-    cast(item as varchar) as item,
-    cast(item_name as varchar) as item_name,
-    cast(part as varchar) as part,
+    cast(scope_level as string) as scope_level,
+    cast(scope_id as string) as scope_id,
+    cast(edition as string) as edition,
+    cast(category as string) as category,
+    cast(item as string) as item,
+    cast(item_name as string) as item_name,
+    cast(part as string) as part,
     cast(metrics_counted as integer) as metrics_counted,
     cast(metrics_level as integer) as metrics_level,
     cast(metrics_improving as integer) as metrics_improving,
@@ -400,5 +401,5 @@ select
     cast(points_available as integer) as points_available,
     cast(points_earned as double) as points_earned,
     is_applicable,
-    cast(note as varchar) as note
+    cast(note as string) as note
 from final

@@ -16,17 +16,17 @@ targets as (
 final as (
 
     select
-        cast(metric_id as varchar) as metric_id,
-        cast(unit_level as varchar) as unit_level,
-        cast(unit_id as varchar) as unit_id,
+        cast(metric_id as string) as metric_id,
+        cast(unit_level as string) as unit_level,
+        cast(unit_id as string) as unit_id,
         cast(target_value as double) as target_value,
         cast(target_low as double) as target_low,
         cast(target_high as double) as target_high,
-        cast(direction as varchar) as direction,
-        cast(basis as varchar) as basis,
+        cast(direction as string) as direction,
+        cast(basis as string) as basis,
         cast(effective_from as date) as effective_from,
         cast(effective_to as date) as effective_to,
-        cast(note as varchar) as note
+        cast(note as string) as note
     from targets
 
 )

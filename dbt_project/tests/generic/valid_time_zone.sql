@@ -1,6 +1,7 @@
 {#
-    Time zone names must be IANA names DuckDB knows, or local days and DST shifts are silently wrong.
-    Nulls pass; pair with not_null where a zone is required.
+    Time zone names must be IANA names the engine knows (DuckDB's ICU list; on Spark, Java's
+    ZoneId), or local days and DST shifts are silently wrong. Nulls pass; pair with not_null where a
+    zone is required.
 #}
 {% test valid_time_zone(model, column_name) %}
 
@@ -10,6 +11,6 @@ from {{ model }}
 
 where
     {{ column_name }} is not null
-    and {{ column_name }} not in (select tz.name from pg_timezone_names() as tz)
+    and not {{ is_known_time_zone(column_name) }}
 
 {% endtest %}

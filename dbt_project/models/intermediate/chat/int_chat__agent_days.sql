@@ -6,7 +6,7 @@
 -- reach (fct_chat_sessions rebuilds from that day; a UTC day is the day before west of UTC).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_since('period_start', incremental_first_date(['chat_sessions', 'chat_messages'], 1, items=true)) }}",
@@ -92,7 +92,7 @@ island_lengths as (
         period_start,
         island_number,
         {{ exact_sum('handle_seconds') }} as chat_seconds,
-        epoch(max(interval_end) - min(interval_start)) as handling_seconds
+        {{ seconds_between('min(interval_start)', 'max(interval_end)') }} as handling_seconds
 
     from islands
     group by unit_level, unit_id, agent_id, period_start, island_number

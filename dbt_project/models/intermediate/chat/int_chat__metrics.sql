@@ -66,58 +66,26 @@ day_metrics as (
         d.unit_level,
         d.unit_id,
         d.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from chat_days as d
+    -- chat_abandon_rate: only chats of queues where abandonment is measurable (DECISIONLOG "Chat:
+    -- Button Shown Only When a CSS Is Free")
     cross join
-        unnest([
-            { 'metric_id': 'chat_offered', 'numerator': d.offered, 'denominator': null },
-            { 'metric_id': 'chat_abandoned', 'numerator': d.abandoned, 'denominator': null },
-            {
-                'metric_id': 'chat_short_abandoned',
-                'numerator': d.short_abandoned,
-                'denominator': null
-            },
-            { 'metric_id': 'chat_handled', 'numerator': d.handled, 'denominator': null },
-            {
-                'metric_id': 'chat_service_level',
-                'numerator': d.responded_within_sl,
-                'denominator': d.offered - d.short_abandoned
-            },
-            {
-                'metric_id': 'chat_asa',
-                'numerator': d.responded_wait_seconds,
-                'denominator': d.responded
-            },
-            -- only chats of queues where abandonment is measurable (DECISIONLOG "Chat: Button
-            -- Shown Only When a CSS Is Free")
-            {
-                'metric_id': 'chat_abandon_rate',
-                'numerator': d.measurable_abandoned,
-                'denominator': d.measurable_offered
-            },
-            {
-                'metric_id': 'chat_session_abandon_rate',
-                'numerator': d.session_abandoned,
-                'denominator': d.established
-            },
-            {
-                'metric_id': 'chat_css_response_time',
-                'numerator': d.response_gap_seconds,
-                'denominator': d.response_pairs
-            },
-            {
-                'metric_id': 'chat_act',
-                'numerator': d.handle_seconds,
-                'denominator': d.handled
-            },
-            {
-                'metric_id': 'chat_proactive_acceptance_rate',
-                'numerator': d.accepted,
-                'denominator': d.invited
-            }
-        ]) as metric_parts (part)
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'chat_offered'", 'd.offered', 'null'),
+            ("'chat_abandoned'", 'd.abandoned', 'null'),
+            ("'chat_short_abandoned'", 'd.short_abandoned', 'null'),
+            ("'chat_handled'", 'd.handled', 'null'),
+            ("'chat_service_level'", 'd.responded_within_sl', 'd.offered - d.short_abandoned'),
+            ("'chat_asa'", 'd.responded_wait_seconds', 'd.responded'),
+            ("'chat_abandon_rate'", 'd.measurable_abandoned', 'd.measurable_offered'),
+            ("'chat_session_abandon_rate'", 'd.session_abandoned', 'd.established'),
+            ("'chat_css_response_time'", 'd.response_gap_seconds', 'd.response_pairs'),
+            ("'chat_act'", 'd.handle_seconds', 'd.handled'),
+            ("'chat_proactive_acceptance_rate'", 'd.accepted', 'd.invited'),
+        ]) }}
 
     union all
 
@@ -159,7 +127,7 @@ periods as (
 final as (
 
     select
-        * exclude (unmeasurable),
+        {{ star_except(['unmeasurable']) }},
         case
             when denominator = 0 and unmeasurable > 0 then 'not_measurable'
         end as not_countable_reason

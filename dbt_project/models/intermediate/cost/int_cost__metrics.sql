@@ -29,7 +29,8 @@ reporting as (
             upper('{{ var("reporting_currency") }}') as reporting_currency
         {%- else -%}
             case
-                when count(distinct reporting_currency) = 1 then any_value(reporting_currency)
+                when count(distinct reporting_currency) = 1
+                    then {{ any_value('reporting_currency') }}
             end as reporting_currency
         {%- endif %}
     from {{ ref('stg_finance__exchange_rates') }}
@@ -129,7 +130,8 @@ program_contacts as (
 
 levels as (
 
-    select unnest(['program', 'client', 'organisation']) as unit_level
+    select unit_levels.unit_level
+    from (values ('program'), ('client'), ('organisation')) as unit_levels (unit_level)
 
 ),
 

@@ -23,7 +23,7 @@ conversation_flags as (
     select
         conversations.program_id,
         programs.client_id,
-        cast(timezone({{ org_time_zone() }}, conversations.started_at) as date) as org_date,
+        cast({{ to_local('conversations.started_at', org_time_zone()) }} as date) as org_date,
         -- contained: the export says so and it was not escalated (an escalation wins)
         coalesce(
             conversations.is_contained and not coalesce(conversations.is_escalated, false), false

@@ -54,38 +54,18 @@ day_metrics as (
         d.unit_level,
         d.unit_id,
         d.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from conversation_days as d
     cross join
-        unnest([
-            {
-                'metric_id': 'containment_rate',
-                'numerator': d.contained,
-                'denominator': d.started
-            },
-            {
-                'metric_id': 'recognition_rate',
-                'numerator': d.questions_recognised,
-                'denominator': d.questions
-            },
-            {
-                'metric_id': 'escalation_accuracy',
-                'numerator': d.escalated_correctly,
-                'denominator': d.escalations_judged
-            },
-            {
-                'metric_id': 'digital_resolution_rate',
-                'numerator': d.resolved,
-                'denominator': d.started
-            },
-            {
-                'metric_id': 'messages_per_conversation',
-                'numerator': d.bot_messages,
-                'denominator': d.messaged
-            }
-        ]) as metric_parts (part)
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'containment_rate'", 'd.contained', 'd.started'),
+            ("'recognition_rate'", 'd.questions_recognised', 'd.questions'),
+            ("'escalation_accuracy'", 'd.escalated_correctly', 'd.escalations_judged'),
+            ("'digital_resolution_rate'", 'd.resolved', 'd.started'),
+            ("'messages_per_conversation'", 'd.bot_messages', 'd.messaged'),
+        ]) }}
 
     union all
 

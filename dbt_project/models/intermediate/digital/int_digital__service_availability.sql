@@ -30,7 +30,7 @@ full_outages as (
         queue_id,
         site_id,
         started_at,
-        coalesce(ended_at, 'infinity'::timestamptz) as ended_at
+        coalesce(ended_at, {{ timestamptz_infinity() }}) as ended_at
     from outages
     where
         coalesce(impact, 'full') = 'full'
@@ -140,16 +140,18 @@ final as (
         windows.org_date,
         windows.window_start_at,
         windows.window_end_at,
-        epoch(windows.window_end_at - windows.window_start_at) as service_seconds,
+        {{ seconds_between(
+            'windows.window_start_at', 'windows.window_end_at'
+        ) }} as service_seconds,
         -- least/greatest skip NULLs in DuckDB, so a window without an outage must say 0 itself
         coalesce(
             {% call exact_sum() %}
                 case
                     when outage_islands.island_start_at is not null
-                        then epoch(
-                            least(windows.window_end_at, outage_islands.island_end_at)
-                            - greatest(windows.window_start_at, outage_islands.island_start_at)
-                        )
+                        then {{ seconds_between(
+                            'greatest(windows.window_start_at, outage_islands.island_start_at)',
+                            'least(windows.window_end_at, outage_islands.island_end_at)'
+                        ) }}
                 end
             {% endcall %},
             0

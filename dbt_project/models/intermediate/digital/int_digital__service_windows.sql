@@ -99,10 +99,12 @@ queue_ranges as (
 
     select
         chat_queues.*,
-        cast(timezone(chat_queues.time_zone, queue_first_chats.first_chat_at) as date)
+        cast({{ to_local('queue_first_chats.first_chat_at', 'chat_queues.time_zone') }} as date)
             as first_date,
         cast(
-            timezone(chat_queues.time_zone, (select max(chats.chat_at) from chats)) as date
+            {{ to_local(
+                '(select max(chats.chat_at) from chats)', 'chat_queues.time_zone'
+            ) }} as date
         ) as last_date
     from chat_queues
     inner join queue_first_chats on chat_queues.queue_id = queue_first_chats.queue_id
@@ -111,13 +113,14 @@ queue_ranges as (
 
 local_dates as (
 
-    select cast(date_series.day_at as date) as local_date
+    select date_series.local_date
     from
-        generate_series(
-            (select min(queue_ranges.first_date) - 1 from queue_ranges),
-            (select max(queue_ranges.last_date) + 1 from queue_ranges),
-            interval 1 day
-        ) as date_series (day_at)
+        {{ date_series(
+            '(select min(queue_ranges.first_date) - 1 from queue_ranges)',
+            '(select max(queue_ranges.last_date) + 1 from queue_ranges)',
+            'date_series',
+            'local_date'
+        ) }}
 
 ),
 
@@ -143,9 +146,9 @@ chat_windows as (
     select
         queue_ranges.queue_id,
         local_dates.local_date,
-        timezone(queue_ranges.time_zone, cast(local_dates.local_date as timestamp))
+        {{ from_local('cast(local_dates.local_date as timestamp)', 'queue_ranges.time_zone') }}
             as window_start_at,
-        timezone(queue_ranges.time_zone, cast(local_dates.local_date + 1 as timestamp))
+        {{ from_local('cast(local_dates.local_date + 1 as timestamp)', 'queue_ranges.time_zone') }}
             as window_end_at
     from queue_ranges
     cross join local_dates
@@ -190,12 +193,13 @@ bot_ranges as (
         program_first_conversations.program_id,
         programs.client_id,
         cast(
-            timezone({{ org_time_zone() }}, program_first_conversations.first_started_at) as date
+            {{ to_local('program_first_conversations.first_started_at', org_time_zone()) }} as date
         ) as first_date,
         cast(
-            timezone(
-                {{ org_time_zone() }}, (select max(conversations.started_at) from conversations)
-            ) as date
+            {{ to_local(
+                '(select max(conversations.started_at) from conversations)', org_time_zone()
+            ) }}
+            as date
         ) as last_date
     from program_first_conversations
     left join programs on program_first_conversations.program_id = programs.program_id
@@ -206,22 +210,21 @@ program_windows as (
 
     select
         'bot' as system_name,
-        cast(null as varchar) as queue_id,
-        cast(null as varchar) as site_id,
+        cast(null as string) as queue_id,
+        cast(null as string) as site_id,
         bot_ranges.program_id,
         bot_ranges.client_id,
-        cast(date_series.day_at as date) as local_date,
-        timezone({{ org_time_zone() }}, cast(date_series.day_at as timestamp))
+        date_series.local_date,
+        {{ from_local('cast(date_series.local_date as timestamp)', org_time_zone()) }}
             as window_start_at,
-        timezone({{ org_time_zone() }}, cast(date_series.day_at as timestamp) + interval 1 day)
-            as window_end_at
+        {{ from_local(
+            'cast(date_series.local_date as timestamp) + interval 1 day', org_time_zone()
+        ) }} as window_end_at
     from bot_ranges
     cross join
-        generate_series(
-            cast(bot_ranges.first_date as timestamp),
-            cast(bot_ranges.last_date as timestamp),
-            interval 1 day
-        ) as date_series (day_at)
+        {{ date_series(
+            'bot_ranges.first_date', 'bot_ranges.last_date', 'date_series', 'local_date'
+        ) }}
 
 ),
 
@@ -236,15 +239,19 @@ service_windows as (
 org_days as (
 
     select
-        cast(date_series.day_at as date) as org_date,
-        timezone({{ org_time_zone() }}, date_series.day_at) as org_day_start_at,
-        timezone({{ org_time_zone() }}, date_series.day_at + interval 1 day) as org_day_end_at
+        date_series.org_date,
+        {{ from_local('cast(date_series.org_date as timestamp)', org_time_zone()) }}
+            as org_day_start_at,
+        {{ from_local(
+            'cast(date_series.org_date as timestamp) + interval 1 day', org_time_zone()
+        ) }} as org_day_end_at
     from
-        generate_series(
-            cast((select min(service_windows.local_date) - 2 from service_windows) as timestamp),
-            cast((select max(service_windows.local_date) + 2 from service_windows) as timestamp),
-            interval 1 day
-        ) as date_series (day_at)
+        {{ date_series(
+            '(select min(service_windows.local_date) - 2 from service_windows)',
+            '(select max(service_windows.local_date) + 2 from service_windows)',
+            'date_series',
+            'org_date'
+        ) }}
 
 ),
 

@@ -29,7 +29,7 @@ metric_sources as (
 
     select
         metric_id,
-        unnest(string_split(trim(source_entities), ' ')) as source_entity
+        {{ explode(split_string('trim(source_entities)', "' '")) }} as source_entity
     from {{ ref('metric_gate') }}
     where trim(coalesce(source_entities, '')) <> ''
 
@@ -43,14 +43,14 @@ row_units as (
         source_entity,
         failure_date,
         'program' as unit_level,
-        unnest(cast(coalesce(failing_programs, '[]') as varchar[])) as unit_id
+        {{ explode(json_string_list("coalesce(failing_programs, '[]')")) }} as unit_id
     from failures
     union all
     select
         source_entity,
         failure_date,
         'channel' as unit_level,
-        unnest(cast(coalesce(failing_channels, '[]') as varchar[])) as unit_id
+        {{ explode(json_string_list("coalesce(failing_channels, '[]')")) }} as unit_id
     from failures
 
 ),

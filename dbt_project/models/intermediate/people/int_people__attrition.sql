@@ -34,11 +34,12 @@ bounds as (
 
 days as (
 
-    select
-        cast(
-            unnest(generate_series(window_start_date, as_of_date, interval 1 day)) as date
-        ) as roster_date
+    select date_series.roster_date
     from bounds
+    cross join
+        {{ date_series(
+            'bounds.window_start_date', 'bounds.as_of_date', 'date_series', 'roster_date'
+        ) }}
 
 ),
 

@@ -25,10 +25,11 @@ calibration_evaluations as (
         *,
         -- a session is the transaction all evaluators scored, unless the export names it
         coalesce(
-            json_extract_string(attributes, '$.calibration_session_id'), contact_id
+            {{ json_text('attributes', "'$.calibration_session_id'") }}, contact_id
         ) as session_id,
         coalesce(
-            try_cast(json_extract_string(attributes, '$.calibration_reference') as boolean), false
+            try_cast({{ json_text('attributes', "'$.calibration_reference'") }} as boolean),
+            false
         ) as is_reference
     from evaluations
     where is_calibration
@@ -58,19 +59,16 @@ verdicts as (
         e.session_id,
         e.evaluation_id,
         e.is_reference,
-        struct_extract(verdict.part, 'attribute') as attribute_name,
-        struct_extract(verdict.part, 'flag') as flag
+        verdict.attribute as attribute_name,
+        verdict.flag
     from calibration_evaluations as e
     cross join
-        unnest([
-            { 'attribute': 'customer_critical_error', 'flag': e.has_customer_critical_error },
-            { 'attribute': 'business_critical_error', 'flag': e.has_business_critical_error },
-            {
-                'attribute': 'compliance_critical_error',
-                'flag': e.has_compliance_critical_error
-            },
-            { 'attribute': 'defective', 'flag': e.has_defect }
-        ]) as verdict (part)
+        {{ rows_of('verdict', ['attribute', 'flag'], [
+            ("'customer_critical_error'", 'e.has_customer_critical_error'),
+            ("'business_critical_error'", 'e.has_business_critical_error'),
+            ("'compliance_critical_error'", 'e.has_compliance_critical_error'),
+            ("'defective'", 'e.has_defect'),
+        ]) }}
     where e.session_id is not null
 
 ),

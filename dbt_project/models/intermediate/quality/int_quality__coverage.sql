@@ -49,17 +49,18 @@ data_range as (
 months as (
 
     select
-        cast(months.month_start as date) as month_start,
+        months.month_start,
         cast(months.month_start + interval 1 month - interval 1 day as date) as month_end
     from
-        data_range,
-        unnest(
-            generate_series(
-                date_trunc('month', data_range.first_date),
-                date_trunc('month', data_range.last_date),
-                interval 1 month
-            )
-        ) as months (month_start)
+        data_range
+    cross join
+        {{ date_series(
+            "cast(date_trunc('month', data_range.first_date) as date)",
+            "cast(date_trunc('month', data_range.last_date) as date)",
+            'months',
+            'month_start',
+            step='1 month'
+        ) }}
 
 ),
 
@@ -119,7 +120,7 @@ first_weeks as (
         ) as week_end
     from css_employees
     cross join data_range
-    cross join unnest(range(4)) as weeks (week_number)
+    cross join (values (0), (1), (2), (3)) as weeks (week_number)
     where
         css_employees.first_hire_date + cast(7 * weeks.week_number as integer)
         <= least(css_employees.last_active_date, data_range.last_date)

@@ -53,8 +53,8 @@ final as (
 
     select
         *,
-        cast(timezone(site_time_zone, evaluated_at) as date) as evaluated_date,
-        cast(timezone({{ org_time_zone() }}, evaluated_at) as date) as evaluated_org_date,
+        cast({{ to_local('evaluated_at', 'site_time_zone') }} as date) as evaluated_date,
+        cast({{ to_local('evaluated_at', org_time_zone()) }} as date) as evaluated_org_date,
         coalesce(monitoring_mode = 'calibration', false) as is_calibration,
         -- only a declared random selection is random; a missing one is not known to be
         coalesce(selection = 'random', false) as is_random,

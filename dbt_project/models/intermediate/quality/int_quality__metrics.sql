@@ -45,33 +45,29 @@ sampled_items as (
         e.evaluated_date,
         e.evaluated_org_date,
         e.is_random,
-        struct_extract(item.part, 'metric_id') as metric_id,
-        struct_extract(item.part, 'is_counted') as is_counted,
-        struct_extract(item.part, 'is_hit') as is_hit
+        item.metric_id,
+        item.is_counted,
+        item.is_hit
     from evaluations as e
     cross join
-        unnest([
-            {
-                'metric_id': 'cea_customer',
-                'is_counted': e.has_customer_critical_error is not null,
-                'is_hit': not e.has_customer_critical_error
-            },
-            {
-                'metric_id': 'cea_business',
-                'is_counted': e.has_business_critical_error is not null,
-                'is_hit': not e.has_business_critical_error
-            },
-            {
-                'metric_id': 'cea_compliance',
-                'is_counted': e.has_compliance_critical_error is not null,
-                'is_hit': not e.has_compliance_critical_error
-            },
-            {
-                'metric_id': 'defect_rate',
-                'is_counted': e.has_defect is not null,
-                'is_hit': e.has_defect
-            }
-        ]) as item (part)
+        {{ rows_of('item', ['metric_id', 'is_counted', 'is_hit'], [
+            (
+                "'cea_customer'",
+                'e.has_customer_critical_error is not null',
+                'not e.has_customer_critical_error',
+            ),
+            (
+                "'cea_business'",
+                'e.has_business_critical_error is not null',
+                'not e.has_business_critical_error',
+            ),
+            (
+                "'cea_compliance'",
+                'e.has_compliance_critical_error is not null',
+                'not e.has_compliance_critical_error',
+            ),
+            ("'defect_rate'", 'e.has_defect is not null', 'e.has_defect'),
+        ]) }}
     where not e.is_calibration
 
 ),
@@ -93,7 +89,7 @@ final as (
 
     select * from sampled
 
-    union all by name
+    union all
 
     select
         unit_level,
@@ -102,10 +98,12 @@ final as (
         period_start,
         'monitoring_coverage' as metric_id,
         cast(covered_css as double) as numerator,
-        cast(active_css as double) as denominator
+        cast(active_css as double) as denominator,
+        cast(null as bigint) as sample_size,
+        cast(null as string) as sample_selection
     from coverage
 
-    union all by name
+    union all
 
     select
         unit_level,
@@ -114,7 +112,9 @@ final as (
         period_start,
         'calibration_agreement' as metric_id,
         cast(agreements as double) as numerator,
-        cast(comparisons as double) as denominator
+        cast(comparisons as double) as denominator,
+        cast(null as bigint) as sample_size,
+        cast(null as string) as sample_selection
     from calibration
 
 )

@@ -9,7 +9,7 @@
 {%- set back = var('repeat_window_days') + 1 %}
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_since_timestamp('contacted_at', incremental_first_date("
@@ -108,7 +108,7 @@ final as (
             is_handled
             and next_contacted_at > contacted_at
             and next_contacted_at
-            <= contacted_at + to_days({{ var('repeat_window_days') }}),
+            <= contacted_at + {{ days_interval(var('repeat_window_days')) }},
             false
         ) as is_repeated
     from next_contacts

@@ -60,8 +60,9 @@ sites as (
 
 scoped as (
 
+    -- the same columns in the same order
     select * from organisation
-    union all by name
+    union all
     select * from sites
 
 ),

@@ -71,7 +71,7 @@ final as (
     select
         cast(scoring_month as date) as scoring_month,
         cast(
-            scoring_month - to_months({{ var('measurement_months') }} - 1) as date
+            scoring_month - {{ months_interval(var('measurement_months') ~ ' - 1') }} as date
         ) as period_start,
         cast(scoring_month as date) as period_end,
         cast({{ var('measurement_months') }} as integer) as measurement_months,

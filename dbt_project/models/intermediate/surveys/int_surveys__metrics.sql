@@ -30,27 +30,19 @@ sampled_items as (
         r.response_date,
         r.response_org_date,
         r.is_random,
-        struct_extract(item.part, 'metric_id') as metric_id,
-        struct_extract(item.part, 'is_counted') as is_counted,
-        struct_extract(item.part, 'is_hit') as is_hit
+        item.metric_id,
+        item.is_counted,
+        item.is_hit
     from responses as r
     cross join
-        unnest([
-            { 'metric_id': 'csat_top2', 'is_counted': r.is_overall_valid, 'is_hit': r.is_top2 },
-            {
-                'metric_id': 'dsat_bottom1',
-                'is_counted': r.is_overall_valid,
-                'is_hit': r.is_bottom1
-            },
-            {
-                'metric_id': 'customer_effort',
-                'is_counted': r.is_effort_valid,
-                'is_hit': r.is_low_effort
-            }
-        ]) as item (part)
+        {{ rows_of('item', ['metric_id', 'is_counted', 'is_hit'], [
+            ("'csat_top2'", 'r.is_overall_valid', 'r.is_top2'),
+            ("'dsat_bottom1'", 'r.is_overall_valid', 'r.is_bottom1'),
+            ("'customer_effort'", 'r.is_effort_valid', 'r.is_low_effort'),
+        ]) }}
     where
         case
-            when struct_extract(item.part, 'metric_id') = 'customer_effort'
+            when item.metric_id = 'customer_effort'
                 then r.effort_score is not null
             else r.overall_score is not null
         end

@@ -119,12 +119,12 @@ located as (
 final as (
 
     select
-        * exclude (contact_date, contact_org_date),
+        {{ star_except(['contact_date', 'contact_org_date']) }},
         coalesce(
-            contact_date, cast(timezone(site_time_zone, responded_at) as date)
+            contact_date, cast({{ to_local('responded_at', 'site_time_zone') }} as date)
         ) as response_date,
         coalesce(
-            contact_org_date, cast(timezone({{ org_time_zone() }}, responded_at) as date)
+            contact_org_date, cast({{ to_local('responded_at', org_time_zone()) }} as date)
         ) as response_org_date,
         -- 'random' and 'all' (every contact invited) are unbiased; 'other' and missing are not
         coalesce(selection in ('random', 'all'), false) as is_random,

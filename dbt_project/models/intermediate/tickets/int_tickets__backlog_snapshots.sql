@@ -7,7 +7,7 @@
 -- reach (macros/incremental.sql); each snapshot reads every ticket open then.
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_dates('snapshot_date', ['tickets', 'ticket_events']) }}",
@@ -42,7 +42,7 @@ last_changes as (
     select
         ticket_id,
         max(event_at) as last_event_at,
-        arg_max(status_to, event_at) as last_status
+        {{ arg_max('status_to', 'event_at') }} as last_status
     from events
     group by ticket_id
 
@@ -81,12 +81,12 @@ bounds as (
 
 snapshot_dates as (
 
-    select cast(date_series.day_at as date) as snapshot_date
+    select date_series.snapshot_date
     from bounds
     cross join
-        generate_series(bounds.first_date, bounds.last_date, interval 1 day) as date_series (day_at)
+        {{ date_series('bounds.first_date', 'bounds.last_date', 'date_series', 'snapshot_date') }}
     {%- if first_date is not none %}
-        where cast(date_series.day_at as date) >= date '{{ first_date }}'
+        where date_series.snapshot_date >= date '{{ first_date }}'
     {%- endif %}
 
 ),
@@ -125,20 +125,22 @@ candidates as (
         clocks.completed_at,
         snapshot_dates.snapshot_date,
         -- end of the local day = the next local midnight
-        timezone(
-            clocks.time_zone, cast(snapshot_dates.snapshot_date + 1 as timestamp)
-        ) as snapshot_at
+        {{ from_local(
+            'cast(snapshot_dates.snapshot_date + 1 as timestamp)', 'clocks.time_zone'
+        ) }} as snapshot_at
     from clocks
     left join closed_for_good on clocks.ticket_id = closed_for_good.ticket_id
     inner join snapshot_dates
         on
             snapshot_dates.snapshot_date
-            >= cast(timezone(clocks.time_zone, clocks.due_at) as date)
+            >= cast({{ to_local('clocks.due_at', 'clocks.time_zone') }} as date)
             and snapshot_dates.snapshot_date
             < (select b.last_date from bounds as b)
             and snapshot_dates.snapshot_date
             <= coalesce(
-                cast(timezone(clocks.time_zone, closed_for_good.closed_for_good_at) as date),
+                cast(
+                    {{ to_local('closed_for_good.closed_for_good_at', 'clocks.time_zone') }} as date
+                ),
                 snapshot_dates.snapshot_date
             )
 
@@ -150,7 +152,7 @@ as_of as (
         candidates.clock,
         candidates.ticket_id,
         candidates.snapshot_date,
-        arg_max(events.status_to, events.event_at) as status_as_of
+        {{ arg_max('events.status_to', 'events.event_at') }} as status_as_of
     from candidates
     inner join events
         on
@@ -168,10 +170,10 @@ business_lateness as (
         candidates.ticket_id,
         candidates.snapshot_date,
         {% call exact_sum() %}
-            epoch(
-                least(windows.window_end_at, candidates.snapshot_at)
-                - greatest(windows.window_start_at, candidates.due_at)
-            )
+            {{ seconds_between(
+                'greatest(windows.window_start_at, candidates.due_at)',
+                'least(windows.window_end_at, candidates.snapshot_at)'
+            ) }}
         {% endcall %} / 3600.0 as lateness_business_hours
     from candidates
     inner join windows
@@ -189,7 +191,9 @@ final as (
     select
         candidates.*,
         as_of.status_as_of,
-        epoch(candidates.snapshot_at - candidates.due_at) / 3600.0 as lateness_calendar_hours,
+        {{ seconds_between(
+            'candidates.due_at', 'candidates.snapshot_at'
+        ) }} / 3600.0 as lateness_calendar_hours,
         case
             when candidates.calendar_id is not null
                 then coalesce(business_lateness.lateness_business_hours, 0)

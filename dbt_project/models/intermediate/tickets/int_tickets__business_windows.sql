@@ -77,12 +77,12 @@ date_range as (
 
 local_dates as (
 
-    select cast(date_series.day_at as date) as local_date
+    select date_series.local_date
     from date_range
     cross join
-        generate_series(
-            date_range.first_date, date_range.last_date, interval 1 day
-        ) as date_series (day_at)
+        {{ date_series(
+            'date_range.first_date', 'date_range.last_date', 'date_series', 'local_date'
+        ) }}
 
 ),
 
@@ -97,7 +97,7 @@ final as (
 
     select
         *,
-        epoch(window_end_at - window_start_at) as window_seconds
+        {{ seconds_between('window_start_at', 'window_end_at') }} as window_seconds
     from windows
     where window_end_at > window_start_at
 

@@ -6,7 +6,7 @@
 -- reads only the ticket row and reference data; macros/incremental.sql).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_items('ticket_id', ['tickets']) }}",
@@ -56,18 +56,18 @@ clipped_windows as (
         ticket_queues.cycle_time_seconds,
         windows.window_start_at,
         greatest(windows.window_start_at, ticket_queues.received_at) as clipped_start_at,
-        epoch(
-            windows.window_end_at - greatest(windows.window_start_at, ticket_queues.received_at)
-        ) as clipped_seconds
+        {{ seconds_between(
+            'greatest(windows.window_start_at, ticket_queues.received_at)', 'windows.window_end_at'
+        ) }} as clipped_seconds
     from ticket_queues
     inner join windows
         on
             ticket_queues.queue_id = windows.queue_id
             and ticket_queues.received_at < windows.window_end_at
             -- the same room as int_tickets__business_windows leaves after the last item
-            and windows.window_start_at < ticket_queues.received_at + to_days(
-                31 + cast(ceil(ticket_queues.cycle_time_hours / 24.0 * 7) as integer)
-            )
+            and windows.window_start_at < ticket_queues.received_at + {{ days_interval(
+                '31 + cast(ceil(ticket_queues.cycle_time_hours / 24.0 * 7) as integer)'
+            ) }}
     where
         ticket_queues.export_due_at is null
         and ticket_queues.calendar_id is not null
@@ -97,10 +97,10 @@ business_due as (
 
     select
         ticket_id,
-        clipped_start_at
-        + to_microseconds(
-            cast(round((cycle_time_seconds - business_seconds_before) * 1000000) as bigint)
-        ) as business_due_at
+        {{ add_microseconds(
+            'clipped_start_at',
+            'cast(round((cycle_time_seconds - business_seconds_before) * 1000000) as bigint)'
+        ) }} as business_due_at
     from accumulated
     where
         business_seconds_before < cycle_time_seconds
@@ -121,10 +121,10 @@ final as (
             when ticket_queues.cycle_time_hours <= 0 then ticket_queues.received_at
             when ticket_queues.calendar_id is not null then business_due.business_due_at
             else
-                ticket_queues.received_at
-                + to_microseconds(
-                    cast(round(ticket_queues.cycle_time_seconds * 1000000) as bigint)
-                )
+                {{ add_microseconds(
+                    'ticket_queues.received_at',
+                    'cast(round(ticket_queues.cycle_time_seconds * 1000000) as bigint)'
+                ) }}
         end as due_at,
         case
             when ticket_queues.export_due_at is not null then 'export'

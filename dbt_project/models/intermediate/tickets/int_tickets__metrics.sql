@@ -241,7 +241,7 @@ flow_periods as (
         unit_id,
         'day' as period_grain,
         period_start,
-        * exclude (unit_level, unit_id, period_start)
+        {{ star_except(['unit_level', 'unit_id', 'period_start']) }}
     from flow_days
 
     union all
@@ -300,44 +300,21 @@ flow_metrics as (
         p.unit_id,
         p.period_grain,
         p.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from flow_periods as p
-    cross join unnest([
-        { 'metric_id': 'ticket_received', 'numerator': p.received, 'denominator': null },
-        { 'metric_id': 'ticket_completed', 'numerator': p.completed, 'denominator': null },
-        {
-            'metric_id': 'ticket_timeliness',
-            'numerator': p.completed_on_time,
-            'denominator': p.completed
-        },
-        {
-            'metric_id': 'ticket_first_response_timeliness',
-            'numerator': p.responded_on_time,
-            'denominator': p.responded
-        },
-        {
-            'metric_id': 'ticket_reopen_rate',
-            'numerator': p.reopened,
-            'denominator': p.first_solved
-        },
-        {
-            'metric_id': 'case_end_to_end_timeliness',
-            'numerator': p.cases_closed_on_time,
-            'denominator': p.cases_closed
-        },
-        {
-            'metric_id': 'ticket_items_per_hour',
-            'numerator': p.completed,
-            'denominator': p.productive_hours
-        },
-        {
-            'metric_id': 'ticket_aht',
-            'numerator': p.handle_seconds,
-            'denominator': p.handled_items
-        }
-    ]) as metric_parts (part)
+    cross join
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'ticket_received'", 'p.received', 'null'),
+            ("'ticket_completed'", 'p.completed', 'null'),
+            ("'ticket_timeliness'", 'p.completed_on_time', 'p.completed'),
+            ("'ticket_first_response_timeliness'", 'p.responded_on_time', 'p.responded'),
+            ("'ticket_reopen_rate'", 'p.reopened', 'p.first_solved'),
+            ("'case_end_to_end_timeliness'", 'p.cases_closed_on_time', 'p.cases_closed'),
+            ("'ticket_items_per_hour'", 'p.completed', 'p.productive_hours'),
+            ("'ticket_aht'", 'p.handle_seconds', 'p.handled_items'),
+        ]) }}
 
 ),
 
@@ -348,22 +325,19 @@ backlog_metrics as (
         p.unit_id,
         p.period_grain,
         p.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from backlog_periods as p
-    cross join unnest([
-        {
-            'metric_id': 'ticket_backlog_count',
-            'numerator': cast(p.backlog_items as double),
-            'denominator': null
-        },
-        {
-            'metric_id': 'ticket_backlog_avg_lateness',
-            'numerator': p.backlog_lateness_hours,
-            'denominator': cast(p.backlog_items as double)
-        }
-    ]) as metric_parts (part)
+    cross join
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'ticket_backlog_count'", 'cast(p.backlog_items as double)', 'null'),
+            (
+                "'ticket_backlog_avg_lateness'",
+                'p.backlog_lateness_hours',
+                'cast(p.backlog_items as double)',
+            ),
+        ]) }}
 
 ),
 

@@ -48,9 +48,11 @@ dated as (
         states.channel,
         states.started_at,
         -- an interval counts on the local day it started (they are minutes long)
-        cast(timezone(coalesce(sites.time_zone, 'UTC'), states.started_at) as date) as site_date,
-        cast(timezone({{ org_time_zone() }}, states.started_at) as date) as org_date,
-        epoch(states.ended_at - states.started_at) / 3600.0 as productive_hours
+        cast(
+            {{ to_local('states.started_at', "coalesce(sites.time_zone, 'UTC')") }} as date
+        ) as site_date,
+        cast({{ to_local('states.started_at', org_time_zone()) }} as date) as org_date,
+        {{ seconds_between('states.started_at', 'states.ended_at') }} / 3600.0 as productive_hours
     from states
     left join sites on states.site_id = sites.site_id
 

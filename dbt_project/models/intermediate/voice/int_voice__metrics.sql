@@ -17,7 +17,7 @@ voice_periods as (
         unit_id,
         'day' as period_grain,
         period_start,
-        * exclude (unit_level, unit_id, period_start)
+        {{ star_except(['unit_level', 'unit_id', 'period_start']) }}
     from voice_days
 
     union all
@@ -57,70 +57,35 @@ voice_metrics as (
         p.unit_id,
         p.period_grain,
         p.period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from voice_periods as p
-    cross join unnest([
-        { 'metric_id': 'voice_offered', 'numerator': p.offered, 'denominator': null },
-        { 'metric_id': 'voice_answered', 'numerator': p.answered, 'denominator': null },
-        { 'metric_id': 'voice_abandoned', 'numerator': p.abandoned, 'denominator': null },
-        {
-            'metric_id': 'voice_short_abandoned',
-            'numerator': p.short_abandoned,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_answered_within_sl',
-            'numerator': p.answered_within_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_answered_after_sl',
-            'numerator': p.answered_after_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_abandoned_within_sl',
-            'numerator': p.abandoned_within_sl,
-            'denominator': null
-        },
-        {
-            'metric_id': 'voice_abandoned_after_sl',
-            'numerator': p.abandoned_after_sl,
-            'denominator': null
-        },
-        { 'metric_id': 'voice_callbacks', 'numerator': p.callbacks, 'denominator': null },
-        { 'metric_id': 'voice_timeouts', 'numerator': p.timeouts, 'denominator': null },
-        { 'metric_id': 'voice_exit_keys', 'numerator': p.exit_keys, 'denominator': null },
-        { 'metric_id': 'voice_no_agents', 'numerator': p.no_agents, 'denominator': null },
-        { 'metric_id': 'voice_overflows', 'numerator': p.overflows, 'denominator': null },
-        {
-            'metric_id': 'voice_service_level',
-            'numerator': p.sl_numerator,
-            'denominator': p.sl_denominator
-        },
-        {
-            'metric_id': 'voice_asa',
-            'numerator': p.answered_wait_seconds,
-            'denominator': p.answered
-        },
-        {
-            'metric_id': 'voice_abandon_rate',
-            'numerator': p.abandoned - p.short_abandoned,
-            'denominator': p.offered - p.short_abandoned
-        },
-        {
-            'metric_id': 'voice_aht',
-            'numerator': p.answered_handle_seconds,
-            'denominator': p.answered
-        },
-        {
-            'metric_id': 'voice_transfer_rate',
-            'numerator': p.transferred,
-            'denominator': p.answered
-        }
-    ]) as metric_parts (part)
+    cross join
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'voice_offered'", 'p.offered', 'null'),
+            ("'voice_answered'", 'p.answered', 'null'),
+            ("'voice_abandoned'", 'p.abandoned', 'null'),
+            ("'voice_short_abandoned'", 'p.short_abandoned', 'null'),
+            ("'voice_answered_within_sl'", 'p.answered_within_sl', 'null'),
+            ("'voice_answered_after_sl'", 'p.answered_after_sl', 'null'),
+            ("'voice_abandoned_within_sl'", 'p.abandoned_within_sl', 'null'),
+            ("'voice_abandoned_after_sl'", 'p.abandoned_after_sl', 'null'),
+            ("'voice_callbacks'", 'p.callbacks', 'null'),
+            ("'voice_timeouts'", 'p.timeouts', 'null'),
+            ("'voice_exit_keys'", 'p.exit_keys', 'null'),
+            ("'voice_no_agents'", 'p.no_agents', 'null'),
+            ("'voice_overflows'", 'p.overflows', 'null'),
+            ("'voice_service_level'", 'p.sl_numerator', 'p.sl_denominator'),
+            ("'voice_asa'", 'p.answered_wait_seconds', 'p.answered'),
+            (
+                "'voice_abandon_rate'",
+                'p.abandoned - p.short_abandoned',
+                'p.offered - p.short_abandoned',
+            ),
+            ("'voice_aht'", 'p.answered_handle_seconds', 'p.answered'),
+            ("'voice_transfer_rate'", 'p.transferred', 'p.answered'),
+        ]) }}
 
 )
 

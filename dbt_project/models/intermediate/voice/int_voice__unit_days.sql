@@ -5,7 +5,7 @@
 -- rebuild from (a day row sums that day's facts only; macros/incremental.sql).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_since('period_start', incremental_first_date(['acd_contacts'], 1, items=true)) }}",

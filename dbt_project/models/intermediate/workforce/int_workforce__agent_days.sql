@@ -13,7 +13,7 @@
 -- data) rebuilds everything.
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_since('work_date', incremental_first_date(['agent_states', 'wfm_schedules'], 2)) }}",
@@ -123,7 +123,7 @@ state_rows as (
         coalesce(
             ended_at,
             lead(started_at) over (partition by agent_id order by started_at),
-            case when state = 'logged_out' then cast('infinity' as timestamptz) end
+            case when state = 'logged_out' then {{ timestamptz_infinity() }} end
         ) as ended_at
     from {{ ref('stg_acd__agent_states') }}
     where
@@ -175,7 +175,7 @@ boundaries as (
         agent_id,
         ended_at
     from states
-    where isfinite(ended_at)
+    where {{ is_finite('ended_at') }}
 
 ),
 
@@ -184,21 +184,21 @@ marked as (
     select
         boundaries.agent_id,
         boundaries.boundary_at,
-        case when segments.agent_id is not null then {
-            'site_id': segments.site_id,
-            'activity': segments.activity,
-            'started_at': segments.started_at,
-            'ended_at': segments.ended_at,
-            'shift_started_at': segments.shift_started_at,
-            'site_time_zone': segments.site_time_zone
-        } end as segment,
-        case when states.agent_id is not null then {
-            'site_id': states.site_id,
-            'state': states.state,
-            'reason': states.reason,
-            'ended_at': states.ended_at,
-            'site_time_zone': states.site_time_zone
-        } end as agent_state
+        case when segments.agent_id is not null then {{ make_struct([
+            ('site_id', 'segments.site_id'),
+            ('activity', 'segments.activity'),
+            ('started_at', 'segments.started_at'),
+            ('ended_at', 'segments.ended_at'),
+            ('shift_started_at', 'segments.shift_started_at'),
+            ('site_time_zone', 'segments.site_time_zone'),
+        ]) }} end as segment,
+        case when states.agent_id is not null then {{ make_struct([
+            ('site_id', 'states.site_id'),
+            ('state', 'states.state'),
+            ('reason', 'states.reason'),
+            ('ended_at', 'states.ended_at'),
+            ('site_time_zone', 'states.site_time_zone'),
+        ]) }} end as agent_state
     from boundaries
     left join segments
         on
@@ -218,8 +218,8 @@ swept as (
         agent_id,
         boundary_at as piece_started_at,
         lead(boundary_at) over by_time as piece_ended_at,
-        last_value(segment ignore nulls) over up_to_now as segment,
-        last_value(agent_state ignore nulls) over up_to_now as agent_state
+        {{ last_value_ignore_nulls('segment') }} over up_to_now as segment,
+        {{ last_value_ignore_nulls('agent_state') }} over up_to_now as agent_state
     from marked
     window
         by_time as (partition by agent_id order by boundary_at),
@@ -238,10 +238,10 @@ active as (
         piece_started_at,
         piece_ended_at,
         case
-            when struct_extract(segment, 'ended_at') > piece_started_at then segment
+            when {{ struct_field('segment', 'ended_at') }} > piece_started_at then segment
         end as segment,
         case
-            when struct_extract(agent_state, 'ended_at') > piece_started_at then agent_state
+            when {{ struct_field('agent_state', 'ended_at') }} > piece_started_at then agent_state
         end as agent_state
     from swept
     where piece_ended_at is not null
@@ -254,22 +254,22 @@ pieces as (
         agent_id,
         piece_started_at,
         piece_ended_at,
-        struct_extract(segment, 'activity') as activity,
-        struct_extract(segment, 'started_at') as segment_started_at,
-        struct_extract(segment, 'ended_at') as segment_ended_at,
-        struct_extract(segment, 'shift_started_at') as shift_started_at,
+        {{ struct_field('segment', 'activity') }} as activity,
+        {{ struct_field('segment', 'started_at') }} as segment_started_at,
+        {{ struct_field('segment', 'ended_at') }} as segment_ended_at,
+        {{ struct_field('segment', 'shift_started_at') }} as shift_started_at,
         -- no state at all is the same as logged out
-        coalesce(struct_extract(agent_state, 'state'), 'logged_out') as state,
-        struct_extract(agent_state, 'reason') as reason,
+        coalesce({{ struct_field('agent_state', 'state') }}, 'logged_out') as state,
+        {{ struct_field('agent_state', 'reason') }} as reason,
         coalesce(
-            struct_extract(segment, 'site_id'), struct_extract(agent_state, 'site_id')
+            {{ struct_field('segment', 'site_id') }}, {{ struct_field('agent_state', 'site_id') }}
         ) as site_id,
-        struct_extract(segment, 'site_time_zone') as segment_time_zone,
-        struct_extract(agent_state, 'site_time_zone') as state_time_zone
+        {{ struct_field('segment', 'site_time_zone') }} as segment_time_zone,
+        {{ struct_field('agent_state', 'site_time_zone') }} as state_time_zone
     from active
     where
         segment is not null
-        or struct_extract(agent_state, 'state') in ('available', 'handling', 'acw')
+        or {{ struct_field('agent_state', 'state') }} in ('available', 'handling', 'acw')
 
 ),
 
@@ -277,7 +277,7 @@ measured as (
 
     select
         *,
-        epoch(piece_ended_at - piece_started_at) as piece_seconds,
+        {{ seconds_between('piece_started_at', 'piece_ended_at') }} as piece_seconds,
         -- the scheduled activity and the state that adheres to it
         case
             when activity = 'on_queue' then state in ('available', 'handling', 'acw')
@@ -289,15 +289,13 @@ measured as (
         end as is_matching,
         -- a shift is dated by its start in the site's zone; unscheduled time by its own start
         cast(
-            timezone(
-                coalesce(segment_time_zone, state_time_zone, 'UTC'),
-                coalesce(shift_started_at, piece_started_at)
-            ) as date
+            {{ to_local(
+                'coalesce(shift_started_at, piece_started_at)',
+                "coalesce(segment_time_zone, state_time_zone, 'UTC')"
+            ) }} as date
         ) as work_date,
         cast(
-            timezone(
-                {{ org_time_zone() }}, coalesce(shift_started_at, piece_started_at)
-            ) as date
+            {{ to_local('coalesce(shift_started_at, piece_started_at)', org_time_zone()) }} as date
         ) as work_org_date
     from pieces
 
@@ -309,25 +307,19 @@ graced as (
     select
         *,
         greatest(
-            epoch(
-                least(
-                    piece_ended_at,
-                    segment_started_at + to_seconds({{ grace }}),
-                    segment_ended_at
-                )
-                - greatest(piece_started_at, segment_started_at)
-            ),
+            {{ seconds_between(
+                'greatest(piece_started_at, segment_started_at)',
+                'least(piece_ended_at, ' ~ add_seconds('segment_started_at', grace)
+                ~ ', segment_ended_at)'
+            ) }},
             0
         )
         + greatest(
-            epoch(
-                least(piece_ended_at, segment_ended_at)
-                - greatest(
-                    piece_started_at,
-                    segment_ended_at - to_seconds({{ grace }}),
-                    segment_started_at + to_seconds({{ grace }})
-                )
-            ),
+            {{ seconds_between(
+                'greatest(piece_started_at, ' ~ add_seconds('segment_ended_at', -grace)
+                ~ ', ' ~ add_seconds('segment_started_at', grace) ~ ')',
+                'least(piece_ended_at, segment_ended_at)'
+            ) }},
             0
         ) as grace_seconds
     from measured

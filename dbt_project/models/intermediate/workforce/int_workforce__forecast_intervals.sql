@@ -49,7 +49,7 @@ snapshots as (
         forecast_aht_seconds,
         made_at
     from forecasts
-    where made_at <= interval_start_at - to_days(lead_days)
+    where made_at <= interval_start_at - {{ days_interval('lead_days') }}
     qualify row_number() over (
         partition by queue_id, horizon, interval_start_at order by made_at desc
     ) = 1
@@ -106,15 +106,11 @@ actuals as (
     select
         grids.queue_id,
         grids.horizon,
-        grids.grid_origin_at
-        + to_minutes(
-            cast(
-                floor(
-                    epoch(contacts.arrived_at - grids.grid_origin_at)
-                    / (60 * grids.interval_minutes)
-                ) * grids.interval_minutes as bigint
-            )
-        ) as interval_start_at,
+        {{ add_minutes(
+            'grids.grid_origin_at',
+            'cast(floor(' ~ seconds_between('grids.grid_origin_at', 'contacts.arrived_at')
+            ~ ' / (60 * grids.interval_minutes)) * grids.interval_minutes as bigint)'
+        ) }} as interval_start_at,
         count(*) as actual_offered,
         count(*) filter (where contacts.is_handled) as actual_handled,
         sum(case when contacts.is_handled then contacts.handle_seconds end) as actual_handle_seconds
@@ -157,9 +153,9 @@ dated as (
         programs.client_id,
         queues.channel,
         cast(
-            timezone(coalesce(sites.time_zone, 'UTC'), compared.interval_start_at) as date
+            {{ to_local('compared.interval_start_at', "coalesce(sites.time_zone, 'UTC')") }} as date
         ) as interval_date,
-        cast(timezone({{ org_time_zone() }}, compared.interval_start_at) as date)
+        cast({{ to_local('compared.interval_start_at', org_time_zone()) }} as date)
             as interval_org_date
     from compared
     left join queues on compared.queue_id = queues.queue_id

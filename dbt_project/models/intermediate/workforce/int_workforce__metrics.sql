@@ -91,31 +91,19 @@ forecast_unit_days as (
 day_metrics as (
 
     select
-        unit_level,
-        unit_id,
-        period_start,
-        struct_extract(metric_parts.part, 'metric_id') as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        agent_unit_days.unit_level,
+        agent_unit_days.unit_id,
+        agent_unit_days.period_start,
+        metric_parts.metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from agent_unit_days
     cross join
-        unnest([
-            {
-                'metric_id': 'occupancy',
-                'numerator': productive_seconds,
-                'denominator': productive_seconds + available_seconds
-            },
-            {
-                'metric_id': 'utilisation',
-                'numerator': productive_seconds + available_seconds,
-                'denominator': paid_seconds
-            },
-            {
-                'metric_id': 'schedule_adherence',
-                'numerator': adherent_seconds,
-                'denominator': scheduled_seconds
-            }
-        ]) as metric_parts (part)
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'occupancy'", 'productive_seconds', 'productive_seconds + available_seconds'),
+            ("'utilisation'", 'productive_seconds + available_seconds', 'paid_seconds'),
+            ("'schedule_adherence'", 'adherent_seconds', 'scheduled_seconds'),
+        ]) }}
 
     union all
 
@@ -131,31 +119,19 @@ day_metrics as (
     union all
 
     select
-        unit_level,
-        unit_id,
-        period_start,
-        struct_extract(metric_parts.part, 'metric_id') || '_' || horizon as metric_id,
-        struct_extract(metric_parts.part, 'numerator') as numerator,
-        struct_extract(metric_parts.part, 'denominator') as denominator
+        forecast_unit_days.unit_level,
+        forecast_unit_days.unit_id,
+        forecast_unit_days.period_start,
+        metric_parts.metric_id || '_' || forecast_unit_days.horizon as metric_id,
+        metric_parts.numerator,
+        metric_parts.denominator
     from forecast_unit_days
     cross join
-        unnest([
-            {
-                'metric_id': 'forecast_accuracy',
-                'numerator': actual_offered - absolute_error,
-                'denominator': actual_offered
-            },
-            {
-                'metric_id': 'forecast_bias',
-                'numerator': net_error,
-                'denominator': actual_offered
-            },
-            {
-                'metric_id': 'forecast_within_tolerance',
-                'numerator': intervals_within,
-                'denominator': intervals
-            }
-        ]) as metric_parts (part)
+        {{ rows_of('metric_parts', ['metric_id', 'numerator', 'denominator'], [
+            ("'forecast_accuracy'", 'actual_offered - absolute_error', 'actual_offered'),
+            ("'forecast_bias'", 'net_error', 'actual_offered'),
+            ("'forecast_within_tolerance'", 'intervals_within', 'intervals'),
+        ]) }}
 
     union all
 

@@ -4,7 +4,7 @@
 -- its changes reach, each with all its messages (macros/incremental.sql).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete('coalesce(requested_at, invited_at)', ['chat_sessions', 'chat_messages']) }}",
@@ -78,7 +78,7 @@ message_summary as (
             {% call exact_sum() %}
                 case
                     when sender = 'customer' and next_agent_message_at is not null
-                        then epoch(next_agent_message_at - sent_at)
+                        then {{ seconds_between('sent_at', 'next_agent_message_at') }}
                 end
             {% endcall %},
             0
@@ -143,17 +143,19 @@ flagged as (
         *,
         -- the day of the request/acceptance; a declined invitation counts on its invitation day
         cast(
-            timezone(site_time_zone, coalesce(started_at, invited_at)) as date
+            {{ to_local('coalesce(started_at, invited_at)', 'site_time_zone') }} as date
         ) as chat_date,
         cast(
-            timezone({{ org_time_zone() }}, coalesce(started_at, invited_at)) as date
+            {{ to_local('coalesce(started_at, invited_at)', org_time_zone()) }} as date
         ) as chat_org_date,
         started_at is not null as is_offered,
         is_proactive and invited_at is not null as is_invited,
         is_proactive and invited_at is not null and started_at is not null as is_accepted,
         first_human_response_at is not null and started_at is not null as is_responded,
         -- the wait to the first human response, or to the end when nobody responded
-        epoch(coalesce(first_human_response_at, ended_at) - started_at) as wait_seconds,
+        {{ seconds_between(
+            'started_at', 'coalesce(first_human_response_at, ended_at)'
+        ) }} as wait_seconds,
         -- a dialog is established once a CSS responded and the customer replied
         coalesce(
             source_is_established,
@@ -161,7 +163,7 @@ flagged as (
         ) as is_established,
         agent_id is not null and first_human_response_at is not null as is_handled,
         -- the CSS handles the chat from the first human response to the end
-        epoch(ended_at - first_human_response_at) as duration_seconds
+        {{ seconds_between('first_human_response_at', 'ended_at') }} as duration_seconds
 
     from joined
 
@@ -182,7 +184,7 @@ final as (
         and first_human_response_at is not null
         and wait_seconds <= service_level_seconds as is_responded_within_sl,
         is_established and end_reason = 'customer_left' as is_session_abandoned,
-        ended_at + to_seconds(wrap_seconds) as wrap_ended_at,
+        {{ add_seconds('ended_at', 'wrap_seconds') }} as wrap_ended_at,
         case
             when is_handled then coalesce(duration_seconds, 0) + wrap_seconds else 0
         end as handle_seconds

@@ -16,7 +16,7 @@ cases as (
     select
         case_id,
         count(*) as items,
-        arg_min(ticket_id, received_at) as first_ticket_id,
+        {{ arg_min('ticket_id', 'received_at') }} as first_ticket_id,
         min(received_at) as first_contact_at,
         -- closed when every item is completed and none is open again now
         bool_and(
@@ -45,9 +45,9 @@ final as (
         case when cases.is_closed then cases.last_completed_at end as closed_at,
         cases.is_closed,
         cast(
-            timezone(first_items.site_time_zone, cases.last_completed_at) as date
+            {{ to_local('cases.last_completed_at', 'first_items.site_time_zone') }} as date
         ) as closed_date,
-        cast(timezone({{ org_time_zone() }}, cases.last_completed_at) as date) as closed_org_date,
+        cast({{ to_local('cases.last_completed_at', org_time_zone()) }} as date) as closed_org_date,
         -- closed exactly at the target is on time
         cases.is_closed
         and coalesce(cases.last_completed_at <= first_items.due_at, false) as is_closed_on_time

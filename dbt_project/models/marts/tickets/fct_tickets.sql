@@ -5,7 +5,7 @@
 -- each with its whole status history (macros/incremental.sql).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete_items('ticket_id', ['tickets', 'ticket_events']) }}",
@@ -118,14 +118,14 @@ final as (
 
     select
         *,
-        cast(timezone(site_time_zone, received_at) as date) as received_date,
-        cast(timezone({{ org_time_zone() }}, received_at) as date) as received_org_date,
-        cast(timezone(site_time_zone, completed_at) as date) as completed_date,
-        cast(timezone({{ org_time_zone() }}, completed_at) as date) as completed_org_date,
-        cast(timezone(site_time_zone, first_solved_at) as date) as first_solved_date,
-        cast(timezone({{ org_time_zone() }}, first_solved_at) as date) as first_solved_org_date,
-        cast(timezone(site_time_zone, first_response_at) as date) as responded_date,
-        cast(timezone({{ org_time_zone() }}, first_response_at) as date) as responded_org_date,
+        cast({{ to_local('received_at', 'site_time_zone') }} as date) as received_date,
+        cast({{ to_local('received_at', org_time_zone()) }} as date) as received_org_date,
+        cast({{ to_local('completed_at', 'site_time_zone') }} as date) as completed_date,
+        cast({{ to_local('completed_at', org_time_zone()) }} as date) as completed_org_date,
+        cast({{ to_local('first_solved_at', 'site_time_zone') }} as date) as first_solved_date,
+        cast({{ to_local('first_solved_at', org_time_zone()) }} as date) as first_solved_org_date,
+        cast({{ to_local('first_response_at', 'site_time_zone') }} as date) as responded_date,
+        cast({{ to_local('first_response_at', org_time_zone()) }} as date) as responded_org_date,
         completed_at is not null as is_completed,
         -- completed exactly at the due time is on time; no due time: not judged
         case when completed_at is not null then completed_at <= due_at end as is_on_time,
@@ -133,7 +133,9 @@ final as (
             when first_response_at is not null then first_response_at <= response_due_at
         end as is_responded_on_time,
         case
-            when completed_at > due_at then epoch(completed_at - due_at) / 3600.0 else 0
+            when completed_at > due_at
+                then {{ seconds_between('due_at', 'completed_at') }} / 3600.0
+            else 0
         end as lateness_calendar_hours,
         -- reopened within 14 days of the first solve (METRICS.md ticket_reopen_rate)
         coalesce(

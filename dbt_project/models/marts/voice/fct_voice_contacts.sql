@@ -5,7 +5,7 @@
 -- (every segment of a changed contact is on or after it; macros/incremental.sql).
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete('offered_at', ['acd_contacts']) }}",

@@ -5,7 +5,7 @@
 -- Reaches").
 
 {{ config(
-    materialized='incremental',
+    materialized='incremental' if target.type == 'duckdb' else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ incremental_delete('offered_at', ['acd_contacts']) }}",
@@ -70,7 +70,9 @@ joined as (
         -- the export's wait when given, else from the timestamps
         coalesce(
             segments.wait_seconds,
-            epoch(coalesce(segments.answered_at, segments.ended_at) - segments.offered_at)
+            {{ seconds_between(
+                'segments.offered_at', 'coalesce(segments.answered_at, segments.ended_at)'
+            ) }}
         ) as wait_seconds,
         coalesce(segments.talk_seconds, 0) as talk_seconds,
         coalesce(segments.hold_seconds, 0) as hold_seconds,
@@ -87,8 +89,8 @@ flagged as (
 
     select
         *,
-        cast(timezone(site_time_zone, offered_at) as date) as offered_date,
-        cast(timezone({{ org_time_zone() }}, offered_at) as date) as offered_org_date,
+        cast({{ to_local('offered_at', 'site_time_zone') }} as date) as offered_date,
+        cast({{ to_local('offered_at', org_time_zone()) }} as date) as offered_org_date,
         outcome = 'transfer' as is_transferred,
         talk_seconds + hold_seconds + acw_seconds as handle_seconds,
         {{ voice_outcome_flags() }}
