@@ -64,15 +64,13 @@ def export_raw(settings: Settings) -> dict[str, int]:
             partial = folder.with_name(f".{table}.partial")
             shutil.rmtree(partial, ignore_errors=True)
             partial.mkdir(parents=True)
-            con.execute(
+            # COPY answers with the number of rows it wrote
+            counts[f"{schema_name}.{table}"] = con.execute(
                 f"copy (select {select} from {schema_name}.{table}) "
                 f"to '{_sql_path(partial / 'data.parquet')}' (format parquet)"
-            )
+            ).fetchone()[0]
             shutil.rmtree(folder, ignore_errors=True)
             os.replace(partial, folder)
-            counts[f"{schema_name}.{table}"] = con.execute(
-                f"select count(*) from {schema_name}.{table}"
-            ).fetchone()[0]
         return counts
     finally:
         con.close()
@@ -113,11 +111,9 @@ def import_built(settings: Settings) -> dict[str, int]:
                 con.execute(f'drop view {schema_name}."{old}"')
             for table in tables:
                 files = _sql_path(folder / table / "*.parquet")
-                con.execute(
-                    f"create table {schema_name}.\"{table}\" as select * from read_parquet('{files}')"
-                )
+                # CREATE TABLE AS answers with the number of rows it inserted
                 counts[f"{schema_name}.{table}"] = con.execute(
-                    f'select count(*) from {schema_name}."{table}"'
+                    f"create table {schema_name}.\"{table}\" as select * from read_parquet('{files}')"
                 ).fetchone()[0]
         return counts
     finally:

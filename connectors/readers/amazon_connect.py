@@ -12,7 +12,7 @@ record linked by `PreviousContactId`/`NextContactId`, and Connect delivers a rec
 from __future__ import annotations
 
 from .base import (
-    Claim,
+    COMMON_KEYS,
     Placement,
     Reader,
     Staged,
@@ -20,7 +20,6 @@ from .base import (
     Unit,
     code_map,
     map_case,
-    reject_unknown_keys,
 )
 
 # DisconnectReason of a queued record nobody answered, and that did not go on to a callback or
@@ -45,7 +44,6 @@ CHAT_END = {
     "": None,
 }
 _OUTCOMES = ("abandoned", "timeout", "exit_key", "no_agents")
-_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues", "disconnect_reasons")
 _OUTBOUND = "('CALLBACK', 'OUTBOUND')"
 
 
@@ -53,14 +51,7 @@ class AmazonConnectReader(Reader):
     name = "amazon_connect"
     folders = ("amazon_connect", "amazon_connect_ctr")
     entities = ("acd_contacts", "chat_sessions")
-
-    def units(self, claim: Claim, paths: list[str]) -> tuple[list[Unit], list[tuple[str, str]]]:
-        return ([Unit(claim, list(paths), together=True)] if paths else []), []
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
+    keys = (*COMMON_KEYS, "disconnect_reasons")
 
     def prepare(self, st: Staging, unit: Unit) -> None:
         parts = []
@@ -233,7 +224,7 @@ class AmazonConnectReader(Reader):
         self._exclusions(st, "CHAT")
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         lines = dict.fromkeys(range(len(unit.paths)), "record")
         zone = cfg.get("time_zone") or st.time_zone_for(entity)
         if entity == "acd_contacts":

@@ -18,16 +18,15 @@ AGENTLOGOFF(channel|logintime). Mapping decisions: DECISIONLOG "Asterisk Reader:
 from __future__ import annotations
 
 from .base import (
-    Claim,
     Placement,
     Reader,
     ReaderError,
     Staged,
     Staging,
     Unit,
+    in_list,
     no_exclusions,
     q,
-    reject_unknown_keys,
 )
 
 # Events that make a call's queue segment, that end one, that change an agent's state, and that
@@ -44,12 +43,7 @@ AGENT = (
 )  # fmt: skip
 IGNORED = ("QUEUESTART", "CONFIGRELOAD", "DID", "INFO", "PENALTY")
 
-_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues")
 _NO_CALL = "('', 'NONE', 'REALTIME')"
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(q(v) for v in values) + ")"
 
 
 class AsteriskReader(Reader):
@@ -57,23 +51,15 @@ class AsteriskReader(Reader):
     folders = ("asterisk", "asterisk_queue_log")
     entities = ("acd_contacts", "agent_states")
 
-    def units(self, claim: Claim, paths: list[str]) -> tuple[list[Unit], list[tuple[str, str]]]:
-        return ([Unit(claim, list(paths), together=True)] if paths else []), []
-
     @staticmethod
     def _csv(path: str) -> bool:
         return path.lower().endswith((".csv", ".csv.gz"))
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
 
     def _zone(self, st: Staging, cfg: dict) -> str | None:
         return cfg.get("time_zone") or st.time_zone_for("acd_contacts")
 
     def prepare(self, st: Staging, unit: Unit) -> None:
-        cfg, _ = self._settings(st)
+        cfg, _ = self.declared(st)
         parts = []
         for i, path in enumerate(unit.paths):
             table = f"_cx_a_f{i}"
@@ -128,11 +114,11 @@ class AsteriskReader(Reader):
                         else {local}
                     end as _inst,
                     case
-                        when event in {_in(CALL_START)} then 'start'
-                        when event in {_in(CALL_INFO)} then 'info'
-                        when event in {_in(CALL_END)} then 'end'
-                        when event in {_in(AGENT)} then 'agent'
-                        when event in {_in(IGNORED)} then 'ignored'
+                        when event in {in_list(CALL_START)} then 'start'
+                        when event in {in_list(CALL_INFO)} then 'info'
+                        when event in {in_list(CALL_END)} then 'end'
+                        when event in {in_list(AGENT)} then 'agent'
+                        when event in {in_list(IGNORED)} then 'ignored'
                     end as kind
                 from raw
             )
@@ -316,7 +302,7 @@ class AsteriskReader(Reader):
                 select seq, _src_file, _src_ord, _at, agent, event, d, null, 0, null, null
                 from _cx_a_call
                 where _bad2 is null and coalesce(agent, '') not in ('', 'NONE')
-                    and (event = 'CONNECT' or event in {_in(CALL_END[:5])})
+                    and (event = 'CONNECT' or event in {in_list(CALL_END[:5])})
             ),
             counted as (
                 select *,
@@ -331,8 +317,10 @@ class AsteriskReader(Reader):
                     count(login) over (partition by agent) as login_events,
                     coalesce(last_value(paused ignore nulls) over w, 0) as is_paused,
                     last_value(pause_reason ignore nulls) over w as reason_now,
-                    last_value(case when event = 'CONNECT' then 1 when event in {_in(CALL_END[:5])} then 0 end
-                        ignore nulls) over w as on_call
+                    last_value(
+                        case when event = 'CONNECT' then 1 when event in {in_list(CALL_END[:5])} then 0 end
+                        ignore nulls
+                    ) over w as on_call
                 from counted
                 window w as (partition by agent order by seq rows unbounded preceding)
             ),
@@ -369,7 +357,7 @@ class AsteriskReader(Reader):
         no_exclusions(st)
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         lines = {i: "csv" if self._csv(p) else "record" for i, p in enumerate(unit.paths)}
         if entity == "acd_contacts":
             self._contacts(st, placement)

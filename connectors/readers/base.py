@@ -147,6 +147,11 @@ class Landing(Protocol):
     def url(self, relpath: str) -> str: ...
 
 
+# The sources.yml keys every vendor reader takes: the zone of timestamps without an offset, and
+# where its rows belong (`Placement`).
+COMMON_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues")
+
+
 class Reader:
     """A vendor export reader. Subclasses set `name`, `folders` and `entities` and write `stage`."""
 
@@ -155,19 +160,24 @@ class Reader:
     entities: tuple[str, ...] = ()  # canonical entities it yields
     tables: tuple[str, ...] = ()  # for folders of tables read together: their names, the driving one first
     required: tuple[str, ...] = ()  # tables a unit cannot do without
+    keys: tuple[str, ...] = COMMON_KEYS  # the keys its sources.yml block may have (`declared`)
 
     def claim(self, landing: Landing, folder: str) -> Claim | None:
         """The folder's claim when this reader reads it, else None."""
         return Claim(self, folder, self.entities) if folder in self.folders else None
 
     def table_of(self, path: str) -> str | None:
-        """The vendor table a file holds (its name without suffix)."""
-        return stem(path)
+        """The vendor table a file holds: its name without suffix, and without the `<name>_` prefix
+        and `_data` suffix of Fivetran's seed files (`zendesk_ticket_data.csv` holds `ticket`)."""
+        return stem(path).removeprefix(f"{self.name}_").removesuffix("_data")
 
     def units(self, claim: Claim, paths: list[str]) -> tuple[list[Unit], list[tuple[str, str]]]:
         """The load units of a claimed folder, and the files it does not read (with why).
 
-        Default: the files named after `tables` are read together as one unit."""
+        Default: the files named after `tables` are read together as one unit; a reader without
+        `tables` reads every file of the folder together (a call's records may straddle files)."""
+        if not self.tables:
+            return ([Unit(claim, list(paths), together=True)] if paths else []), []
         by_table: dict[str, str] = {}
         skipped: list[tuple[str, str]] = []
         for p in paths:
@@ -207,6 +217,12 @@ class Reader:
             )
         return present
 
+    def declared(self, st: Staging) -> tuple[dict, Placement]:
+        """The reader's sources.yml block (ReaderError on a key not in `keys`) and its placement."""
+        cfg = st.settings(self.name)
+        reject_unknown_keys(cfg, self.name, self.keys)
+        return cfg, Placement.read(cfg, self.name)
+
     @property
     def title(self) -> str:
         return self.name.replace("_", " ").title()
@@ -242,6 +258,11 @@ def q(v: object) -> str:
     if v is None:
         return "null"
     return "'" + str(v).replace("'", "''") + "'"
+
+
+def in_list(values: Iterable[object]) -> str:
+    """A SQL list of text values, `('a', 'b')`; never empty (an empty list would make `not in` NULL)."""
+    return "(" + ", ".join(q(v) for v in (list(values) or ["<none>"])) + ")"
 
 
 def ident(name: str) -> str:

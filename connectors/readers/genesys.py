@@ -11,7 +11,7 @@ times, so no `chat_messages` come from it. Mapping decisions: DECISIONLOG "Genes
 from __future__ import annotations
 
 from .base import (
-    Claim,
+    COMMON_KEYS,
     Placement,
     Reader,
     ReaderError,
@@ -19,9 +19,8 @@ from .base import (
     Staging,
     Unit,
     code_map,
+    in_list,
     map_case,
-    q,
-    reject_unknown_keys,
 )
 
 # The segment and media types of the analytics API (the SDK's enums); others are quarantined.
@@ -48,26 +47,14 @@ CHAT_END = {
     "system": None, "error": None, "transportfailure": None, **dict.fromkeys(TRANSFERS, "transferred"),
 }  # fmt: skip
 _OUTCOMES = ("abandoned", "timeout", "exit_key", "no_agents")
-_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues", "disconnect_types")
 _CUSTOMER = "('customer', 'external')"
-
-
-def _in(values) -> str:
-    return "(" + ", ".join(q(v) for v in values) + ")"
 
 
 class GenesysCloudReader(Reader):
     name = "genesys_cloud"
     folders = ("genesys_cloud", "genesys")
     entities = ("acd_contacts", "chat_sessions")
-
-    def units(self, claim: Claim, paths: list[str]) -> tuple[list[Unit], list[tuple[str, str]]]:
-        return ([Unit(claim, list(paths), together=True)] if paths else []), []
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
+    keys = (*COMMON_KEYS, "disconnect_types")
 
     def prepare(self, st: Staging, unit: Unit) -> None:
         files = []
@@ -140,9 +127,9 @@ class GenesysCloudReader(Reader):
             with media as (
                 select conv_id,
                     string_agg(distinct media, ', ' order by media)
-                        filter (where media not in {_in(READ_MEDIA + OTHER_MEDIA)}) as unknown_media,
+                        filter (where media not in {in_list(READ_MEDIA + OTHER_MEDIA)}) as unknown_media,
                     string_agg(distinct seg_type, ', ' order by seg_type)
-                        filter (where seg_type not in {_in(SEGMENT_TYPES)}) as unknown_segments,
+                        filter (where seg_type not in {in_list(SEGMENT_TYPES)}) as unknown_segments,
                     bool_or(media = 'chat') as chat, bool_or(media = 'callback') as callback,
                     bool_or(media = 'voice') as voice,
                     string_agg(distinct media, ', ' order by media) as all_media
@@ -225,7 +212,7 @@ class GenesysCloudReader(Reader):
                     coalesce(s.left_text, s.seg_end) as ended_at,
                     case
                         when s.connected_at is not null and s.next_queue is not null
-                            and s.left_by in {_in(TRANSFERS)} then 'transfer'
+                            and s.left_by in {in_list(TRANSFERS)} then 'transfer'
                         when s.connected_at is not null then 'answered'
                         when s.next_queue is not null then 'overflow'
                         else {map_case("s.disconnect", unanswered)}
@@ -324,7 +311,7 @@ class GenesysCloudReader(Reader):
                     as wrap_seconds,
                 c.customer_left_by as genesys_disconnect_type,
                 case
-                    when c.customer_left_by is not null and c.customer_left_by not in {_in(CHAT_END)}
+                    when c.customer_left_by is not null and c.customer_left_by not in {in_list(CHAT_END)}
                         then 'unknown disconnectType ' || c.customer_left_by || ' of the customer'
                     when {p["queue_id"]} is null
                         then 'chat without a queue: declare genesys_cloud.queue_id'
@@ -335,7 +322,7 @@ class GenesysCloudReader(Reader):
         """)
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         lines = dict.fromkeys(range(len(unit.paths)), "record")
         zone = cfg.get("time_zone") or st.time_zone_for(entity)
         if entity == "acd_contacts":

@@ -12,7 +12,15 @@ body, by an admin). Mapping decisions: DECISIONLOG "Intercom Reader".
 
 from __future__ import annotations
 
-from .base import Placement, Reader, Staged, Staging, Unit, col, q, reject_unknown_keys, stem
+from .base import (
+    Placement,
+    Reader,
+    Staged,
+    Staging,
+    Unit,
+    col,
+    in_list,
+)
 
 TABLES = ("conversation_history", "conversation_part_history", "team_admin")
 CUSTOMER = ("user", "lead", "contact")
@@ -35,11 +43,6 @@ OTHER_PARTS = (
     "custom_action_finished", "operator_workflow_event", "ticket_state_updated", "title_changed",
     "channel_and_reply_time_expectation", "assign_and_unsnooze", "attribute_collected",
 )  # fmt: skip
-_KEYS = ("time_zone", "site_id", "program_id", "queue_id", "queues")
-
-
-def _in(values) -> str:
-    return "(" + ", ".join(q(v) for v in values) + ")"
 
 
 class IntercomReader(Reader):
@@ -48,14 +51,6 @@ class IntercomReader(Reader):
     entities = ("chat_sessions", "chat_messages")
     tables = TABLES
     required = ("conversation_history",)
-
-    def table_of(self, path: str) -> str | None:
-        return stem(path).removeprefix("intercom_").removesuffix("_data")
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
 
     def prepare(self, st: Staging, unit: Unit) -> None:
         present = self.present(unit)
@@ -107,17 +102,17 @@ class IntercomReader(Reader):
             create temp table _cx_i_part as
             select *,
                 case
-                    when part_type is null or part_type not in {_in(MESSAGE_PARTS + OTHER_PARTS)}
+                    when part_type is null or part_type not in {in_list(MESSAGE_PARTS + OTHER_PARTS)}
                         then 'unknown Intercom part_type ' || coalesce(part_type, '(none)')
-                    when author_type is null or author_type not in {_in(AUTHORS)}
+                    when author_type is null or author_type not in {in_list(AUTHORS)}
                         then 'unknown Intercom author_type ' || coalesce(author_type, '(none)')
                 end as _bad,
                 case
-                    when author_type in {_in(CUSTOMER)} and part_type in {_in(MESSAGE_PARTS)}
+                    when author_type in {in_list(CUSTOMER)} and part_type in {in_list(MESSAGE_PARTS)}
                         and (part_type = 'comment' or has_body) then 'customer'
                     when author_type = 'admin' and (part_type = 'comment'
-                        or (part_type in {_in(MESSAGE_PARTS)} and has_body)) then 'agent'
-                    when author_type = 'bot' and part_type in {_in(MESSAGE_PARTS)}
+                        or (part_type in {in_list(MESSAGE_PARTS)} and has_body)) then 'agent'
+                    when author_type = 'bot' and part_type in {in_list(MESSAGE_PARTS)}
                         and (part_type = 'comment' or has_body) then 'bot'
                 end as sender
             from ({parts})
@@ -181,7 +176,8 @@ class IntercomReader(Reader):
                     when c.state = 'closed' then c.updated_at end as ended_at,
                 case when r.closed_by_type = 'admin' then 'agent_closed' end as end_reason,
                 case when c.assignee_type = 'admin' then c.assignee_id end as agent_id,
-                case when c.source_author_type in {_in(CUSTOMER)} then c.source_author end as customer_key,
+                case when c.source_author_type in {in_list(CUSTOMER)} then c.source_author end
+                    as customer_key,
                 c.state as intercom_state, c.delivered_as as intercom_delivered_as,
                 c.assignee_type as intercom_assignee_type, c.priority as intercom_priority,
                 case when {p["queue_id"]} is null
@@ -201,7 +197,7 @@ class IntercomReader(Reader):
                 -- the opening message is the conversation's source, not a part: the customer's own,
                 -- or (proactive) the teammate's or campaign's invitation, which is not a response
                 select 0 as _src_file, c._ord as _src_ord, 0 as _k, c.conv_id as chat_id,
-                    case when c.source_author_type in {_in(CUSTOMER)} then 'customer' else 'system' end
+                    case when c.source_author_type in {in_list(CUSTOMER)} then 'customer' else 'system' end
                         as sender,
                     c.created_at as sent_at, 'source' as intercom_part_type, null::varchar as _reader_error,
                     false as _not_row
@@ -224,7 +220,7 @@ class IntercomReader(Reader):
         """)
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         zone = cfg.get("time_zone") or st.time_zone_for(entity)
         if entity == "chat_sessions":
             self._sessions(st, unit, placement)

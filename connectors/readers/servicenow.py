@@ -12,6 +12,7 @@ milestones (opened, resolved, reopened, closed). Mapping decisions: DECISIONLOG 
 from __future__ import annotations
 
 from .base import (
+    COMMON_KEYS,
     Placement,
     Reader,
     ReaderError,
@@ -20,10 +21,9 @@ from .base import (
     Unit,
     code_map,
     col,
+    in_list,
     map_case,
     q,
-    reject_unknown_keys,
-    stem,
     values,
 )
 
@@ -45,29 +45,15 @@ CHANNELS = {
 }  # fmt: skip
 _TICKET_CHANNELS = ("email", "web", "social", "letter", "backoffice")
 _STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
-_KEYS = (
-    "time_zone",
-    "site_id",
-    "program_id",
-    "queue_id",
-    "queues",
-    "task_classes",
-    "states",
-    "channels",
-    "slas",
-    "channel",
-)
 
 
 class ServiceNowReader(Reader):
     name = "servicenow"
     folders = ("servicenow",)
     entities = ("tickets", "ticket_events")
+    keys = (*COMMON_KEYS, "task_classes", "states", "channels", "slas", "channel")
     tables = TABLES
     required = ("task",)
-
-    def table_of(self, path: str) -> str | None:
-        return stem(path).removeprefix("servicenow_").removesuffix("_data")
 
     def units(self, claim, paths):
         units, skipped = super().units(claim, paths)
@@ -81,11 +67,6 @@ class ServiceNowReader(Reader):
 
     def present(self, unit: Unit) -> dict[str, int]:
         return {self.table_of(p): i for i, p in enumerate(unit.paths)}
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
 
     def _declared(self, cfg: dict):
         classes = cfg.get("task_classes", ["incident"])
@@ -170,7 +151,7 @@ class ServiceNowReader(Reader):
             from ({task}) as t
             full join ({incident}) as i on trim(i.sys_id) = trim(t.sys_id)
         """)
-        cfg, _placement = self._settings(st)
+        cfg, _placement = self.declared(st)
         classes, state_rows, _slas = self._declared(cfg)
         channels = code_map(CHANNELS, cfg.get("channels"), "servicenow.channels", _TICKET_CHANNELS)
         states = values(state_rows, ["class", "code", "status"])
@@ -229,14 +210,14 @@ class ServiceNowReader(Reader):
                 case
                     when x.status is null then 'unknown state ' || coalesce(x.state, '(none)') || ' of '
                         || x.class || ': declare servicenow.states.' || x.class
-                    when x.contact_type is not null and x.contact_type not in {_in(channels)}
+                    when x.contact_type is not null and x.contact_type not in {in_list(channels)}
                         then 'unknown contact_type ' || x.contact_type || ': declare servicenow.channels'
                 end as _reader_error
             from _cx_s_rows as x
             left join {slas} as resp on resp.task = x.sys_id and resp.kind = 'response'
             left join {slas} as res on res.task = x.sys_id and res.kind = 'resolution'
             left join {placement.relation()} as pq on pq.vendor_queue = x.group_id
-            where x.wanted and (x.contact_type is null or x.contact_type not in {_in(live)})
+            where x.wanted and (x.contact_type is null or x.contact_type not in {in_list(live)})
         """)
         st.con.execute(f"""
             create temp table _cx_excl as
@@ -248,7 +229,7 @@ class ServiceNowReader(Reader):
                         || 'declare servicenow.channels to read it'
                 end as reason,
                 cast(try_cast(opened_at as timestamp) as date) as _record_date
-            from _cx_s_rows where not wanted or contact_type in {_in(live)}
+            from _cx_s_rows where not wanted or contact_type in {in_list(live)}
         """)
         columns = [
             "ticket_id", "case_id", "site_id", "program_id", "queue_id", "channel", "priority",
@@ -281,7 +262,7 @@ class ServiceNowReader(Reader):
             with kept as (
                 select * from _cx_s_rows
                 where wanted and status is not null
-                    and (contact_type is null or contact_type in {_in(readable)})
+                    and (contact_type is null or contact_type in {in_list(readable)})
             ),
             m as ({milestones})
             select row_number() over (order by _src_file, _src_ord, k) as _ord, _src_file, _src_ord,
@@ -297,11 +278,7 @@ class ServiceNowReader(Reader):
         )
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         if entity == "tickets":
             return self._tickets(st, unit.state, cfg, placement)
         return self._events(st, unit.state, cfg, placement)
-
-
-def _in(values) -> str:
-    return "(" + ", ".join(q(v) for v in (list(values) or ["<none>"])) + ")"

@@ -11,7 +11,7 @@ are never read. Which organisations are programs and which job profiles are CSS 
 from __future__ import annotations
 
 from .. import schema
-from .base import Reader, ReaderError, Staged, Staging, Unit, col, stem, values
+from .base import Reader, ReaderError, Staged, Staging, Unit, col, values
 
 # Workday employee/worker types -> canonical employment_type; sources.yml may add or override.
 WORKDAY_EMPLOYMENT_TYPES = {
@@ -60,9 +60,6 @@ class WorkdayReader(Reader):
         "job_profile",
     )
     required = ("worker_position_history", "worker_history", "worker_position_organization_history")
-
-    def table_of(self, path: str) -> str | None:
-        return stem(path).removeprefix("workday_").removesuffix("_data")
 
     def _declarations(self, st: Staging):
         cfg = st.settings(self.name)

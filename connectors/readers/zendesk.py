@@ -12,6 +12,7 @@ admin after the request is a reply). Mapping decisions: DECISIONLOG "Zendesk Rea
 from __future__ import annotations
 
 from .base import (
+    COMMON_KEYS,
     Placement,
     Reader,
     ReaderError,
@@ -20,10 +21,9 @@ from .base import (
     Unit,
     code_map,
     col,
+    in_list,
     map_case,
     q,
-    reject_unknown_keys,
-    stem,
     values,
 )
 
@@ -67,10 +67,6 @@ RAILS_ZONES = {
     "Sydney": "Australia/Sydney", "Melbourne": "Australia/Melbourne", "Auckland": "Pacific/Auckland",
     "Montevideo": "America/Montevideo",
 }  # fmt: skip
-_KEYS = (
-    "time_zone", "site_id", "program_id", "queue_id", "queues", "channels", "time_zones", "schedule_id",
-    "time_spent_field",
-)  # fmt: skip
 _TS_FMT = "'%Y-%m-%dT%H:%M:%S.%f'"
 
 
@@ -78,16 +74,9 @@ class ZendeskReader(Reader):
     name = "zendesk"
     folders = ("zendesk",)
     entities = ("tickets", "ticket_events", "calendars", "holidays")
+    keys = (*COMMON_KEYS, "channels", "time_zones", "schedule_id", "time_spent_field")
     tables = TABLES
     required = ("ticket",)
-
-    def table_of(self, path: str) -> str | None:
-        return stem(path).removeprefix("zendesk_").removesuffix("_data")
-
-    def _settings(self, st: Staging) -> tuple[dict, Placement]:
-        cfg = st.settings(self.name)
-        reject_unknown_keys(cfg, self.name, _KEYS)
-        return cfg, Placement.read(cfg, self.name)
 
     def prepare(self, st: Staging, unit: Unit) -> None:
         present = self.present(unit)
@@ -98,7 +87,7 @@ class ZendeskReader(Reader):
                 headers[table] = self.read_table(st, present[table], name)
             else:
                 headers[table] = []
-        cfg, _ = self._settings(st)
+        cfg, _ = self.declared(st)
         zone = cfg.get("time_zone") or st.time_zone_for("tickets")
         h = headers
 
@@ -439,9 +428,9 @@ class ZendeskReader(Reader):
                 case when tk.status in ('solved', 'closed') and s.last_solved is null and s.closed is null
                     then 'updated_at' end as zendesk_completed_at_from,
                 case
-                    when tk.status not in {_in(STATUSES)} or tk.status is null
+                    when tk.status not in {in_list(STATUSES)} or tk.status is null
                         then 'unknown Zendesk status ' || coalesce(tk.status, '(none)')
-                    when tk.via_channel is not null and tk.via_channel not in {_in(channels)}
+                    when tk.via_channel is not null and tk.via_channel not in {in_list(channels)}
                         then 'unknown via_channel ' || tk.via_channel || ': declare zendesk.channels'
                 end as _reader_error
             from _cx_z_tk as tk
@@ -450,7 +439,7 @@ class ZendeskReader(Reader):
             left join due as d using (ticket_id)
             left join {placement.relation()} as pq on pq.vendor_queue = tk.group_id
             where tk.status is distinct from 'deleted'
-                and (tk.via_channel is null or tk.via_channel not in {_in(live)})
+                and (tk.via_channel is null or tk.via_channel not in {in_list(live)})
         """)
         st.con.execute(f"""
             create temp table _cx_excl as
@@ -461,7 +450,7 @@ class ZendeskReader(Reader):
                 end as reason,
                 cast(created as date) as _record_date
             from _cx_z_tk
-            where status = 'deleted' or via_channel in {_in(live)}
+            where status = 'deleted' or via_channel in {in_list(live)}
         """)
         return Staged(
             [
@@ -511,7 +500,7 @@ class ZendeskReader(Reader):
                 e.ticket_id, e.updated_at as event_at, e.status_from, e.status_to,
                 {p["queue_id"]} as queue_id,
                 e.assignee_id,
-                case when e.status_to not in {_in(STATUSES)} or e.status_to is null
+                case when e.status_to not in {in_list(STATUSES)} or e.status_to is null
                     then 'unknown Zendesk status ' || coalesce(e.status_to, '(none)') end as _reader_error
             from e left join {placement.relation()} as pq on pq.vendor_queue = e.group_id
         """)
@@ -535,7 +524,7 @@ class ZendeskReader(Reader):
 
     def stage(self, st: Staging, unit: Unit, entity: str) -> Staged:
         u = unit.state
-        cfg, placement = self._settings(st)
+        cfg, placement = self.declared(st)
         if entity == "calendars":
             return self._calendars(st, u, cfg)
         if entity == "holidays":
@@ -543,8 +532,3 @@ class ZendeskReader(Reader):
         if entity == "tickets":
             return self._tickets(st, u, cfg, placement)
         return self._events(st, u, placement)
-
-
-def _in(values) -> str:
-    """A SQL list of text values; never empty (an empty list would make `not in` NULL)."""
-    return "(" + ", ".join(q(v) for v in (list(values) or ["<none>"])) + ")"
